@@ -1,0 +1,1 @@
+"""Hembesök: scheduling for extended home-visit programs in Swedish child health care."""

@@ -1,0 +1,46 @@
+from fastapi import APIRouter, status
+
+from app.deps import PageDep, SessionDep
+from app.enrollments import service
+from app.enrollments.models import EnrollmentStatus
+from app.enrollments.schemas import EnrollmentIn, EnrollmentOut, EnrollmentTeamChange, PlanOut
+from app.pagination import Page
+
+router = APIRouter(tags=["enrollments"])
+
+
+@router.post("/enrollments", status_code=status.HTTP_201_CREATED)
+def enroll(body: EnrollmentIn, session: SessionDep) -> PlanOut:
+    """Enrol a family (consent in force required) and return its visit plan."""
+    enrollment = service.enroll(session, body)
+    return service.plan(session, enrollment.id)
+
+
+@router.get("/enrollments")
+def list_enrollments(
+    session: SessionDep,
+    page: PageDep,
+    family_id: int | None = None,
+    staff_id: int | None = None,
+    status: EnrollmentStatus | None = None,
+) -> Page[EnrollmentOut]:
+    rows, cursor = service.list_enrollments(session, page, family_id, staff_id, status)
+    return Page(items=[EnrollmentOut.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+@router.get("/enrollments/{enrollment_id}")
+def get_enrollment(enrollment_id: int, session: SessionDep) -> EnrollmentOut:
+    return EnrollmentOut.model_validate(service.get_enrollment(session, enrollment_id))
+
+
+@router.patch("/enrollments/{enrollment_id}")
+def change_team(
+    enrollment_id: int, body: EnrollmentTeamChange, session: SessionDep
+) -> EnrollmentOut:
+    """Change the family's nurse or social worker (continuity matters: change only when needed)."""
+    return EnrollmentOut.model_validate(service.change_team(session, enrollment_id, body))
+
+
+@router.get("/enrollments/{enrollment_id}/plan")
+def get_plan(enrollment_id: int, session: SessionDep) -> PlanOut:
+    return service.plan(session, enrollment_id)

@@ -1,0 +1,91 @@
+"""create_app(): routers, error handlers and the problem+json contract."""
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+from sqlalchemy import text
+
+from app.config import Settings, get_settings
+from app.db import make_engine, make_sessionmaker
+from app.deps import SessionDep
+from app.enrollments.router import router as enrollments_router
+from app.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
+from app.families.router import router as families_router
+from app.organizations.router import router as organizations_router
+from app.programs.router import router as programs_router
+from app.staff.router import router as staff_router
+
+API_PREFIX = "/api/v1"
+PROBLEM_STATUSES = {
+    "400": "Bad request",
+    "404": "Not found",
+    "409": "Conflict with stored data",
+    "422": "Invalid input; `errors` names each field",
+    "500": "Internal error",
+    "503": "Database busy",
+}
+
+
+def _problem_openapi(app: FastAPI) -> dict[str, Any]:
+    """OpenAPI where every error response is documented as application/problem+json."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(
+        Problem.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {})
+    )
+    components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in PROBLEM_STATUSES.items():
+                responses[code] = {"description": description, "content": problem}
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Hembesök",
+        version="0.1.0",
+        description=(
+            "Joint BVC and socialtjänst home visits in extended home-visit programs: families, "
+            "program templates, enrollments and visit plans. Errors are RFC 9457 problem+json."
+        ),
+    )
+    engine = make_engine(
+        settings.database_url,
+        echo=settings.sql_echo,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    install_error_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (
+        organizations_router,
+        staff_router,
+        families_router,
+        programs_router,
+        enrollments_router,
+    ):
+        api.include_router(router)
+    app.include_router(api)
+
+    @app.get("/health", tags=["health"])
+    def health(session: SessionDep) -> dict[str, str]:
+        session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    app.openapi = lambda: _problem_openapi(app)  # type: ignore[method-assign]
+    return app
