@@ -7,6 +7,7 @@ import typer
 
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
+from app.imports.cli import import_app
 
 cli = typer.Typer(help="Hembesök: joint BVC and socialtjänst home visits.", no_args_is_help=True)
 
@@ -58,6 +59,9 @@ def export_openapi(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(openapi_text(), encoding="utf-8")
     typer.echo(f"wrote {path}")
+
+
+cli.add_typer(import_app, name="import")
 
 
 def main() -> None:

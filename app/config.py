@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 10_000
     import_max_bytes: int = 20 * 1024 * 1024
     sql_echo: bool = False
+    home_visit_buffer_minutes: int = 30
+    max_booking_hours: int = 8
+    max_list_range_days: int = 366
 
 
 @lru_cache

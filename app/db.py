@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
@@ -52,7 +52,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, begin: str) -> None:
     # pysqlite's own transaction handling starts no transaction for SELECT, which lets two writers
     # both read "free" and both insert; take the write lock at BEGIN instead (SQLAlchemy recipe).
     @event.listens_for(engine, "connect")
@@ -67,13 +67,24 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {begin}")
 
 
-def make_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 10_000) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    busy_timeout_ms: int = 10_000,
+    sqlite_begin: Literal["IMMEDIATE", "DEFERRED"] = "IMMEDIATE",
+) -> Engine:
+    """An engine for the URL; on SQLite every transaction takes the write lock at BEGIN.
+
+    Tests that read through a long-lived session may pass sqlite_begin="DEFERRED" so that
+    their reads do not hold the lock the server under test needs.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
-        _configure_sqlite(engine, busy_timeout_ms)
+        _configure_sqlite(engine, busy_timeout_ms, sqlite_begin)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 

@@ -1,6 +1,7 @@
 """Domain errors and their RFC 9457 problem+json rendering."""
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -70,6 +71,12 @@ class InvalidInput(ProblemError):
         return cls(f"{field}: {message}", errors=[FieldError(field=field, message=message)])
 
 
+class ConsentRequired(ProblemError):
+    status = 409
+    slug = "consent-required"
+    title = "Consent required"
+
+
 class PreconditionFailed(ProblemError):
     status = 412
     slug = "precondition-failed"
@@ -115,13 +122,23 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+# A check across fields has no location of its own, so our model validators start the message
+# with the field they are about ("visits.2.window_end: ..."); that belongs in the path.
+_NAMED_FIELD = re.compile(r"([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)*): (.+)", re.DOTALL)
+
+
 def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
     result = []
     for err in exc.errors():
+        loc = tuple(err.get("loc", ()))
         message = str(err.get("msg", "invalid value"))
         # pydantic prefixes messages raised by our validators with "Value error, "
         message = message.removeprefix("Value error, ")
-        result.append(FieldError(field=_field_path(tuple(err.get("loc", ()))), message=message))
+        named = _NAMED_FIELD.fullmatch(message) if err.get("type") == "value_error" else None
+        if named:
+            loc = (*loc, *named.group(1).split("."))
+            message = named.group(2)
+        result.append(FieldError(field=_field_path(loc), message=message))
     return result
 
 

@@ -12,8 +12,10 @@ from app.deps import SessionDep
 from app.enrollments.router import router as enrollments_router
 from app.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from app.families.router import router as families_router
+from app.imports.router import router as imports_router
 from app.organizations.router import router as organizations_router
 from app.programs.router import router as programs_router
+from app.scheduling.router import router as scheduling_router
 from app.staff.router import router as staff_router
 
 API_PREFIX = "/api/v1"
@@ -78,6 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         families_router,
         programs_router,
         enrollments_router,
+        scheduling_router,
+        imports_router,
     ):
         api.include_router(router)
     app.include_router(api)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from app.db import make_engine, make_sessionmaker
 from app.programs.service import seed_builtin_templates
 
+
 def project_root() -> Path:
     """Where alembic.ini and migrations/ live: the checkout, or the image's working directory."""
     for candidate in (Path(__file__).resolve().parent.parent, Path.cwd()):

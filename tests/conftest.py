@@ -66,7 +66,8 @@ def database_url(new_database_url: object) -> str:
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
+    # The test's own session must not hold SQLite's write lock while the app under test writes.
+    engine = make_engine(database_url, sqlite_begin="DEFERRED")
     yield engine
     engine.dispose()
 

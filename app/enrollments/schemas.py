@@ -1,9 +1,10 @@
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import Field
 
 from app.enrollments.models import EnrollmentStatus
 from app.programs.plan import LocationKind, PlanStatus
+from app.scheduling.models import BookingStatus
 from app.schemas_common import InputModel, OutputModel
 from app.staff.profession import Profession
 
@@ -51,6 +52,9 @@ class PlannedVisitOut(OutputModel):
     provisional: bool = Field(description="Anchored on the due date until the birth is recorded")
     status: PlanStatus
     status_reason: str | None
+    booking_id: int | None = Field(default=None, description="The visit's current booking")
+    booking_starts_at: datetime | None = None
+    booking_status: BookingStatus | None = None
 
 
 class PlanOut(OutputModel):

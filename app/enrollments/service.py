@@ -14,7 +14,7 @@ from app.enrollments.schemas import (
     PlannedVisitOut,
     PlanOut,
 )
-from app.errors import Conflict, InvalidInput, ProblemError
+from app.errors import Conflict, ConsentRequired, InvalidInput
 from app.families.models import Child, Family, FamilyStatus
 from app.organizations.models import Collaboration
 from app.pagination import PageParams, paginate
@@ -28,14 +28,9 @@ from app.programs.plan import (
     fifth_birthday,
     plan_visit,
 )
+from app.scheduling.models import Booking, BookingStatus
 from app.staff.models import Staff
 from app.staff.profession import Profession
-
-
-class ConsentRequired(ProblemError):
-    status = 409
-    slug = "consent-required"
-    title = "Consent required"
 
 
 def get_enrollment(session: Session, enrollment_id: int) -> Enrollment:
@@ -58,7 +53,9 @@ def _team_member(session: Session, staff_id: int, profession: Profession, field:
 
 
 def _check_team(session: Session, family: Family, nurse_id: int, social_worker_id: int) -> None:
-    _team_member(session, nurse_id, Profession.bhv_nurse, "nurse_id")
+    nurse = _team_member(session, nurse_id, Profession.bhv_nurse, "nurse_id")
+    if nurse.unit_id != family.unit_id:
+        raise InvalidInput.on("nurse_id", "the nurse must work at the family's BVC")
     social = _team_member(session, social_worker_id, Profession.social_worker, "social_worker_id")
     collaborates = session.scalar(
         select(Collaboration.id).where(
@@ -219,6 +216,18 @@ def plan(session: Session, enrollment_id: int) -> PlanOut:
         ],
     )
     family = session.get_one(Family, enrollment.family_id)
+    # The latest booking of each visit that is not cancelled (a rebooked visit has several).
+    bookings = {
+        b.planned_visit_id: b
+        for b in session.scalars(
+            select(Booking)
+            .where(
+                Booking.planned_visit_id.in_([v.id for v in enrollment.visits]),
+                Booking.status != BookingStatus.cancelled,
+            )
+            .order_by(Booking.id)
+        )
+    }
     visits = [
         PlannedVisitOut(
             id=v.id,
@@ -235,6 +244,9 @@ def plan(session: Session, enrollment_id: int) -> PlanOut:
             provisional=v.provisional,
             status=v.status,
             status_reason=v.status_reason,
+            booking_id=(b := bookings.get(v.id)) and b.id,
+            booking_starts_at=b and b.starts_at,
+            booking_status=b and b.status,
         )
         for v in enrollment.visits
     ]

@@ -10,6 +10,7 @@ from app.families.schemas import (
     ConsentIn,
     ConsentOut,
     ConsentWithdrawal,
+    ConsentWithdrawalOut,
     FamilyIn,
     FamilyOut,
     FamilyPatch,
@@ -88,6 +89,8 @@ def add_consent(family_id: int, body: ConsentIn, session: SessionDep) -> Consent
 @router.post("/families/{family_id}/consents/{consent_id}/withdrawal")
 def withdraw_consent(
     family_id: int, consent_id: int, body: ConsentWithdrawal, session: SessionDep
-) -> ConsentOut:
-    consent = service.withdraw_consent(session, family_id, consent_id, body)
-    return ConsentOut.model_validate(consent)
+) -> ConsentWithdrawalOut:
+    consent, cancelled = service.withdraw_consent(session, family_id, consent_id, body)
+    return ConsentWithdrawalOut(
+        **ConsentOut.model_validate(consent).model_dump(), cancelled_booking_ids=cancelled
+    )

@@ -204,6 +204,12 @@ class ConsentOut(OutputModel):
     note: str | None
 
 
+class ConsentWithdrawalOut(ConsentOut):
+    cancelled_booking_ids: list[int] = Field(
+        description="Joint bookings cancelled because no consent remains in force"
+    )
+
+
 class FamilySummary(OutputModel):
     id: int
     reference_code: str

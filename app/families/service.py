@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.clock import today_local
+from app.clock import now_utc, today_local
 from app.crud import apply_changes, get_or_404
 from app.enrollments import service as enrollments
 from app.errors import Conflict, InvalidInput, NotFound
@@ -26,6 +26,8 @@ from app.families.schemas import (
 )
 from app.organizations.models import Unit, UnitKind
 from app.pagination import PageParams, paginate
+from app.programs.plan import local_day_bounds
+from app.scheduling import service as scheduling
 
 REFERENCE_PREFIX = "F"
 _IDENTITY_INPUTS = {"identity_number", "reserve_number", "reserve_number_region"}
@@ -274,7 +276,8 @@ def add_consent(session: Session, family_id: int, data: ConsentIn) -> Consent:
 
 def withdraw_consent(
     session: Session, family_id: int, consent_id: int, data: ConsentWithdrawal
-) -> Consent:
+) -> tuple[Consent, list[int]]:
+    """Withdraw a consent; returns it and the joint bookings cancelled because of it."""
     consent = session.get(Consent, consent_id)
     if consent is None or consent.family_id != family_id:
         raise NotFound(f"consent {consent_id} not found in family {family_id}")
@@ -286,8 +289,15 @@ def withdraw_consent(
     consent.withdrawn_on = on
     if data.note:
         consent.note = data.note
+    family = get_family(session, family_id)
+    cancelled: list[int] = []
+    if not consent_in_force(family, on):
+        # Without consent there are no joint visits: cancel them now, in this same transaction.
+        # Visits already under way or past are left for their outcome to be recorded.
+        since = max(local_day_bounds(on)[0], now_utc())
+        cancelled = scheduling.cancel_future_joint_bookings(session, family_id, since)
     session.commit()
-    return consent
+    return consent, cancelled
 
 
 def consent_in_force(family: Family, day: date) -> bool:

@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.exc import OperationalError
 
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
@@ -65,6 +66,9 @@ def _run(kind: ImportKind, file: Path, apply: bool) -> None:
     except PayloadTooLarge as exc:
         errors.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
+    except OperationalError as exc:
+        errors.print(f"[red]Database unavailable: {exc.orig}[/red]")
+        raise typer.Exit(1) from None
     finally:
         engine.dispose()
     _print_report(report)
@@ -78,6 +82,8 @@ def _print_report(report: ImportReport) -> None:
     summary = f"{report.kind}: {report.rows} rows, {report.valid_rows} valid"
     if report.applied:
         typer.echo(f"{summary}, {report.created} created.")
+    elif report.dry_run and report.errors:
+        typer.echo(f"{summary}. Dry run: nothing written; fix the lines above, then --apply.")
     elif report.dry_run:
         typer.echo(f"{summary}. Dry run: nothing written; use --apply to import.")
     else:

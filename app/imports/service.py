@@ -54,7 +54,7 @@ class _Layout:
     """The columns of one kind of import and how a row becomes an input model."""
 
     kind: ImportKind
-    model: type[BaseModel]
+    model: type[StaffIn] | type[FamilyIn]
     columns: tuple[str, ...]
     required: tuple[str, ...]
     one_of: tuple[tuple[str, ...], ...]
@@ -241,6 +241,9 @@ class _ImportRun:
         self.unit_column = UNIT_COLUMNS[0]
         self._seen: dict[tuple[str, ...], int] = {}
         self._units_by_hsa: dict[str, int | None] = {}
+        # The session's identity map holds objects weakly: keep the units, or every
+        # builder's session.get(Unit, ...) would query again.
+        self._units: dict[int, Unit | None] = {}
 
     def process(self, text: str) -> None:
         stream = io.StringIO(text, newline="")
@@ -316,7 +319,7 @@ class _ImportRun:
                 )
                 del cells[column]
         unit_error = self._resolve_unit(line, cells, errors)
-        data: BaseModel | None = None
+        data: StaffIn | FamilyIn | None = None
         try:
             data = self.layout.model.model_validate(_payload(self.layout.kind, cells))
         except ValidationError as exc:
@@ -356,12 +359,17 @@ class _ImportRun:
 
     def _unit_by_hsa(self, hsa_id: str) -> int | None:
         if hsa_id not in self._units_by_hsa:
-            self._units_by_hsa[hsa_id] = self.session.scalar(
-                select(Unit.id).where(Unit.hsa_id == hsa_id)
-            )
+            unit = self.session.scalar(select(Unit).where(Unit.hsa_id == hsa_id))
+            self._units_by_hsa[hsa_id] = unit.id if unit else None
+            if unit is not None:
+                self._units[unit.id] = unit
         return self._units_by_hsa[hsa_id]
 
-    def _duplicate_in_file(self, line: int, data: BaseModel) -> bool:
+    def _keep_unit(self, unit_id: int) -> None:
+        if unit_id not in self._units:
+            self._units[unit_id] = self.session.get(Unit, unit_id)
+
+    def _duplicate_in_file(self, line: int, data: StaffIn | FamilyIn) -> bool:
         for column, key, label in _identity_keys(data):
             first = self._seen.setdefault(key, line)
             if first != line:
@@ -369,7 +377,8 @@ class _ImportRun:
                 return True
         return False
 
-    def _write(self, line: int, data: BaseModel) -> None:
+    def _write(self, line: int, data: StaffIn | FamilyIn) -> None:
+        self._keep_unit(data.unit_id)
         for _attempt in range(WRITE_ATTEMPTS):
             try:
                 with self.session.begin_nested():
@@ -415,9 +424,8 @@ class _ImportRun:
             # A check across fields names them in its message, e.g. "birth_date: ...".
             found = _field_in_message(message, list(model.model_fields))
             if found is None:
-                return (prefix + "identity_number" if prefix else self.layout.fallback_column), (
-                    message
-                )
+                fallback = "identity_number" if prefix else self.layout.fallback_column
+                return prefix + fallback, message
             name, message = found
         column = prefix + name
         if column == "unit_id":
@@ -459,33 +467,22 @@ def _payload(kind: ImportKind, cells: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-def _identity_keys(data: BaseModel) -> list[tuple[str, tuple[str, ...], str]]:
+def _identity_keys(data: StaffIn | FamilyIn) -> list[tuple[str, tuple[str, ...], str]]:
     """(column, key, label) of the values that must not repeat within one file."""
     if isinstance(data, StaffIn):
         return [("hsa_id", ("hsa", data.hsa_id), "HSA-id")] if data.hsa_id else []
-    if isinstance(data, FamilyIn):
-        keys: list[tuple[str, tuple[str, ...], str]] = []
-        for child in data.children:
-            if child.identity_number:
-                keys.append(
-                    ("child_identity_number", ("pnr", child.identity_number), "identity number")
-                )
-            elif child.reserve_number:
-                region = child.reserve_number_region or ""
-                keys.append(
-                    (
-                        "child_reserve_number",
-                        ("reserve", region, child.reserve_number),
-                        "reserve number",
-                    )
-                )
-        return keys
-    return []
+    keys: list[tuple[str, tuple[str, ...], str]] = []
+    for child in data.children:
+        if child.identity_number:
+            key: tuple[str, ...] = ("pnr", child.identity_number)
+            keys.append(("child_identity_number", key, "identity number"))
+        elif child.reserve_number:
+            key = ("reserve", child.reserve_number_region or "", child.reserve_number)
+            keys.append(("child_reserve_number", key, "reserve number"))
+    return keys
 
 
-def _build(session: Session, data: BaseModel) -> object:
+def _build(session: Session, data: StaffIn | FamilyIn) -> object:
     if isinstance(data, StaffIn):
         return build_staff(session, data)
-    if isinstance(data, FamilyIn):
-        return build_family(session, data)
-    raise TypeError(f"cannot import {type(data).__name__}")
+    return build_family(session, data)

@@ -95,6 +95,9 @@ def revise_template(session: Session, template_id: int, data: TemplateRevision) 
     current = get_template(session, template_id)
     if not current.is_current:
         raise Conflict("only the current version of a template can be revised")
+    if "is_default" not in data.model_fields_set:
+        # An edit of the schedule that says nothing about the default keeps the template's role.
+        data = data.model_copy(update={"is_default": current.is_default})
     current.is_current = False
     session.flush()
     template = _add_version(session, current.key, current.version + 1, data, data.visits)

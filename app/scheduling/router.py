@@ -1,0 +1,165 @@
+import csv
+import io
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Response, status
+from pydantic import AwareDatetime
+
+from app.deps import PageDep, SessionDep, SettingsDep
+from app.errors import NotFound
+from app.pagination import Page
+from app.scheduling import service
+from app.scheduling.models import Booking, BookingStatus
+from app.scheduling.schemas import (
+    BookingCancel,
+    BookingChange,
+    BookingDetail,
+    BookingIn,
+    BookingOut,
+    NoShowIn,
+    OutcomeIn,
+    OutcomeOut,
+)
+
+router = APIRouter(tags=["bookings"])
+IfMatch = Annotated[
+    str | None, Header(description="The booking's ETag, from GET or the last change")
+]
+
+
+def _with_etag(response: Response, booking: Booking) -> BookingDetail:
+    response.headers["ETag"] = service.etag(booking)
+    return BookingDetail.model_validate(booking)
+
+
+@router.post("/bookings", status_code=status.HTTP_201_CREATED)
+def create_booking(
+    body: BookingIn, session: SessionDep, settings: SettingsDep, response: Response
+) -> BookingDetail:
+    """Book a joint visit. 409 names the busy staff member; consent must be in force."""
+    booking = service.create_booking(session, body, settings)
+    response.headers["Location"] = f"/api/v1/bookings/{booking.id}"
+    return _with_etag(response, booking)
+
+
+@router.get("/bookings")
+def list_bookings(
+    session: SessionDep,
+    settings: SettingsDep,
+    page: PageDep,
+    staff_id: int | None = None,
+    unit_id: int | None = None,
+    family_id: int | None = None,
+    status: BookingStatus | None = None,
+    starts_from: AwareDatetime | None = None,
+    starts_to: AwareDatetime | None = None,
+) -> Page[BookingOut]:
+    filters = service.BookingFilters(
+        staff_id=staff_id,
+        unit_id=unit_id,
+        family_id=family_id,
+        status=status,
+        starts_from=starts_from,
+        starts_to=starts_to,
+    )
+    rows, cursor = service.list_bookings(session, page, settings, filters)
+    return Page(items=[BookingOut.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+@router.get("/bookings/{booking_id}")
+def get_booking(booking_id: int, session: SessionDep, response: Response) -> BookingDetail:
+    return _with_etag(response, service.get_booking(session, booking_id))
+
+
+@router.patch("/bookings/{booking_id}")
+def reschedule_booking(
+    booking_id: int,
+    body: BookingChange,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> BookingDetail:
+    """Move a booking (If-Match required: 428 without it, 412 when stale)."""
+    return _with_etag(response, service.reschedule(session, booking_id, body, if_match))
+
+
+@router.post("/bookings/{booking_id}/cancellation")
+def cancel_booking(
+    booking_id: int,
+    body: BookingCancel,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> BookingDetail:
+    return _with_etag(response, service.cancel(session, booking_id, body, if_match))
+
+
+@router.post("/bookings/{booking_id}/no-show")
+def mark_no_show(
+    booking_id: int,
+    body: NoShowIn,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> BookingDetail:
+    return _with_etag(response, service.no_show(session, booking_id, body, if_match))
+
+
+@router.post("/bookings/{booking_id}/outcome", status_code=status.HTTP_201_CREATED)
+def record_outcome(
+    booking_id: int,
+    body: OutcomeIn,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> BookingDetail:
+    """Record who took part and where; returns the booking with its KVÅ codes."""
+    return _with_etag(response, service.record_outcome(session, booking_id, body, if_match))
+
+
+@router.get("/bookings/{booking_id}/outcome")
+def get_outcome(booking_id: int, session: SessionDep) -> OutcomeOut:
+    booking = service.get_booking(session, booking_id)
+    if booking.outcome is None:
+        raise NotFound("no outcome recorded for this booking")
+    return OutcomeOut.model_validate(booking.outcome)
+
+
+@router.get(
+    "/kva-export",
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+def kva_export(
+    session: SessionDep,
+    settings: SettingsDep,
+    starts_from: AwareDatetime,
+    starts_to: AwareDatetime,
+    unit_id: int | None = None,
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    """KVÅ codes per completed visit (ZV509 for every visit with socialtjänst), JSON or CSV."""
+    service.check_range(starts_from, starts_to, settings)
+    rows = service.kva_rows(session, starts_from, starts_to, unit_id)
+    if format == "json":
+        return [row.model_dump() for row in rows]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        ["booking_id", "visit_date", "unit_hsa_id", "unit_name", "staff_hsa_ids", "kva_codes"]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                row.booking_id,
+                row.visit_date,
+                row.unit_hsa_id or "",
+                row.unit_name,
+                " ".join(row.staff_hsa_ids),
+                " ".join(row.kva_codes),
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="kva.csv"'},
+    )
