@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -204,6 +204,22 @@ def install_error_handlers(app: FastAPI) -> None:
             detail="The change conflicts with data already stored.",
             instance=request.url.path,
         )
+
+    async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # An id past the database's integer range (PostgreSQL's DataError, SQLite's
+        # OverflowError) or a date past the calendar: the client's input, and the database
+        # message would quote it back, so say only that.
+        log.warning("value out of range on %s %s", request.method, request.url.path)
+        return problem_response(
+            422,
+            "Invalid input",
+            "validation-error",
+            detail="A number or date in the request is out of range.",
+            instance=request.url.path,
+        )
+
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(DataError, _out_of_range)
 
     @app.exception_handler(OperationalError)
     async def _operational(request: Request, exc: OperationalError) -> JSONResponse:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import text
 
+from app.availability.router import router as availability_router
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.deps import SessionDep
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         families_router,
         programs_router,
         enrollments_router,
+        availability_router,
         scheduling_router,
         imports_router,
     ):

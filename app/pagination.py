@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from app.errors import InvalidInput
 
 T = TypeVar("T")
+# Ids are INTEGER columns: PostgreSQL's is 32-bit, and a larger cursor cannot be a real one.
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ def decode_cursor(cursor: str | None) -> int | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         after = data["after"]
-        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= MAX_ID:
             raise ValueError
         return after
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):

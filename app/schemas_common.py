@@ -18,6 +18,10 @@ _NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=_NO_CONTROL)]
 LongName = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_NO_CONTROL)]
 ShortText = Annotated[str, StringConstraints(max_length=500, pattern=_NO_CONTROL)]
+# Several lines of text: tab and line breaks allowed, other control characters (NUL) not.
+LongText = Annotated[
+    str, StringConstraints(max_length=4000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+]
 Language = Annotated[str, StringConstraints(min_length=2, max_length=35, pattern=_NO_CONTROL)]
 HsaId = Annotated[str, StringConstraints(pattern=r"^SE\d{10}-[A-Za-z0-9]{1,18}$")]
 Email = Annotated[

@@ -43,13 +43,22 @@ def setting(session: Session) -> Setting:
     )
     bvc = organizations.create_unit(
         session,
-        UnitIn(organization_id=region.id, name="BVC Centrum", kind=UnitKind.bvc,
-               hsa_id="SE2321000000-BVC1", area_type=2, cni=2.4),
+        UnitIn(
+            organization_id=region.id,
+            name="BVC Centrum",
+            kind=UnitKind.bvc,
+            hsa_id="SE2321000000-BVC1",
+            area_type=2,
+            cni=2.4,
+        ),
     )
     social = organizations.create_unit(
         session,
-        UnitIn(organization_id=municipality.id, name="Förebyggande socialtjänst",
-               kind=UnitKind.social_services),
+        UnitIn(
+            organization_id=municipality.id,
+            name="Förebyggande socialtjänst",
+            kind=UnitKind.social_services,
+        ),
     )
     organizations.create_collaboration(
         session,
@@ -57,13 +66,22 @@ def setting(session: Session) -> Setting:
     )
     nurse = staff_service.create_staff(
         session,
-        StaffIn(unit_id=bvc.id, given_name="Anna", family_name="Sköterska",
-                profession=Profession.bhv_nurse, hsa_id="SE2321000000-N001"),
+        StaffIn(
+            unit_id=bvc.id,
+            given_name="Anna",
+            family_name="Sköterska",
+            profession=Profession.bhv_nurse,
+            hsa_id="SE2321000000-N001",
+        ),
     )
     worker = staff_service.create_staff(
         session,
-        StaffIn(unit_id=social.id, given_name="Bo", family_name="Socionom",
-                profession=Profession.social_worker),
+        StaffIn(
+            unit_id=social.id,
+            given_name="Bo",
+            family_name="Socionom",
+            profession=Profession.social_worker,
+        ),
     )
     return Setting(region.id, municipality.id, bvc.id, social.id, nurse.id, worker.id)
 
@@ -89,8 +107,13 @@ def family(
         street_address="Storgatan 1",
         postal_code="12345",
         city="Testby",
-        guardians=[GuardianIn(given_name="Fatima", family_name="Förälder",
-                              identity_number=personnummer(date(1995, 5, 17), serial))],
+        guardians=[
+            GuardianIn(
+                given_name="Fatima",
+                family_name="Förälder",
+                identity_number=personnummer(date(1995, 5, 17), serial),
+            )
+        ],
         children=[child],
         **fields,  # type: ignore[arg-type]
     )

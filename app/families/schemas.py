@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Self
 
 from pydantic import Field, field_validator, model_validator
@@ -23,6 +23,22 @@ from app.schemas_common import (
 )
 
 PostalCode = Annotated[str, Field(pattern=r"^\d{3} ?\d{2}$")]
+EARLIEST_CHILD_DATE = date(1900, 1, 1)
+# A due date is known during a pregnancy (40 weeks); two more leave room for an early offer.
+LATEST_DUE_AHEAD = timedelta(weeks=42)
+
+
+def _plausible_child_date(value: date | None) -> date | None:
+    if value is not None and value < EARLIEST_CHILD_DATE:
+        raise ValueError(f"must not be before {EARLIEST_CHILD_DATE.isoformat()}")
+    return value
+
+
+def _plausible_due_date(value: date | None) -> date | None:
+    # Far-off dates are typing mistakes, and plans five years past them may not exist (9999).
+    if value is not None and value > today_local() + LATEST_DUE_AHEAD:
+        raise ValueError("more than 42 weeks ahead: not a pregnancy in progress")
+    return _plausible_child_date(value)
 
 
 def _identity(value: str | None) -> str | None:
@@ -44,7 +60,7 @@ class IdentityFields(InputModel):
     reserve_number: str | None = Field(
         default=None, max_length=20, description="Reservnummer: an opaque id from the region"
     )
-    reserve_number_region: str | None = Field(default=None, max_length=100)
+    reserve_number_region: Name | None = None
 
     @field_validator("identity_number")
     @classmethod
@@ -86,6 +102,16 @@ class ChildIn(IdentityFields):
     birth_date: date | None = None
     gestational_week_at_birth: int | None = Field(default=None, ge=22, le=45)
 
+    @field_validator("expected_due_date")
+    @classmethod
+    def _due_plausible(cls, value: date | None) -> date | None:
+        return _plausible_due_date(value)
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth_plausible(cls, value: date | None) -> date | None:
+        return _plausible_child_date(value)
+
     @model_validator(mode="after")
     def _dates(self) -> Self:
         if self.expected_due_date is None and self.birth_date is None:
@@ -106,12 +132,17 @@ class ChildPatch(IdentityFields):
     )
     gestational_week_at_birth: int | None = Field(default=None, ge=22, le=45)
 
+    @field_validator("expected_due_date")
+    @classmethod
+    def _due_plausible(cls, value: date | None) -> date | None:
+        return _plausible_due_date(value)
+
     @field_validator("birth_date")
     @classmethod
     def _not_future(cls, value: date | None) -> date | None:
         if value is not None and value > today_local():
             raise ValueError("must not be in the future")
-        return value
+        return _plausible_child_date(value)
 
 
 class TargetGroups(InputModel):

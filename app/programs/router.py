@@ -1,16 +1,26 @@
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 
 from app.deps import PageDep, SessionDep
 from app.pagination import Page
 from app.programs import service
-from app.programs.schemas import TemplateIn, TemplateOut, TemplateRevision
+from app.programs.schemas import (
+    TEMPLATE_KEY_PATTERN,
+    TemplateIn,
+    TemplateOut,
+    TemplateRevision,
+)
 
 router = APIRouter(tags=["program templates"])
 
 
 @router.get("/program-templates")
 def list_templates(
-    session: SessionDep, page: PageDep, all_versions: bool = False, key: str | None = None
+    session: SessionDep,
+    page: PageDep,
+    all_versions: bool = False,
+    key: Annotated[str | None, Query(pattern=TEMPLATE_KEY_PATTERN)] = None,
 ) -> Page[TemplateOut]:
     """The current version of each template (all versions with all_versions=true)."""
     rows, cursor = service.list_templates(session, page, all_versions=all_versions, key=key)

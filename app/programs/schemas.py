@@ -11,8 +11,10 @@ from app.programs.plan import (
     VisitRule,
     validate_rule,
 )
-from app.schemas_common import InputModel, LongName, OutputModel, ShortText
+from app.schemas_common import InputModel, LongName, LongText, OutputModel, ShortText
 from app.staff.profession import Profession
+
+TEMPLATE_KEY_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 
 
 class OffsetModel(InputModel):
@@ -53,8 +55,8 @@ class TemplateRevision(InputModel):
     """A whole schedule; sent to an existing template it becomes that template's next version."""
 
     name: LongName
-    description: str | None = Field(default=None, max_length=4000)
-    source: str | None = Field(default=None, max_length=4000)
+    description: LongText | None = None
+    source: LongText | None = None
     is_default: bool = False
     visits: list[TemplateVisitIn] = Field(min_length=1, max_length=30)
 
@@ -72,7 +74,7 @@ class TemplateRevision(InputModel):
 
 
 class TemplateIn(TemplateRevision):
-    key: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    key: str = Field(pattern=TEMPLATE_KEY_PATTERN)
 
 
 class OffsetOut(OutputModel):

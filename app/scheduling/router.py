@@ -1,14 +1,16 @@
 import csv
 import io
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import AwareDatetime
 
 from app.deps import PageDep, SessionDep, SettingsDep
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.pagination import Page
-from app.scheduling import service
+from app.scheduling import finder, service
+from app.scheduling.finder import Preferences
 from app.scheduling.models import Booking, BookingStatus
 from app.scheduling.schemas import (
     BookingCancel,
@@ -19,7 +21,9 @@ from app.scheduling.schemas import (
     NoShowIn,
     OutcomeIn,
     OutcomeOut,
+    SlotOut,
 )
+from app.scheduling.slots import PartOfDay, Slot
 
 router = APIRouter(tags=["bookings"])
 IfMatch = Annotated[
@@ -163,3 +167,85 @@ def kva_export(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="kva.csv"'},
     )
+
+
+def _slots_out(slots: list[Slot]) -> list[SlotOut]:
+    return [
+        SlotOut(
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            local_start=finder.local_text(s.starts_at),
+            staff_ids=list(s.staff_ids),
+            continuity=s.continuity,
+            days_from_ideal=s.days_from_ideal,
+        )
+        for s in slots
+    ]
+
+
+Weekdays = Annotated[
+    list[int] | None, Query(description="Preferred weekdays, 0 = Monday … 6 = Sunday")
+]
+StaffIds = Annotated[list[int] | None, Query(alias="staff_id", max_length=6)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+def _prefs(weekday: list[int] | None, part_of_day: PartOfDay | None, limit: int) -> Preferences:
+    if weekday and not all(0 <= d <= 6 for d in weekday):
+        raise InvalidInput.on("weekday", "0 (Monday) to 6 (Sunday)")
+    return Preferences(
+        weekdays=frozenset(weekday) if weekday else None, part_of_day=part_of_day, limit=limit
+    )
+
+
+@router.get("/planned-visits/{planned_visit_id}/slots", tags=["slots"])
+def planned_visit_slots(
+    planned_visit_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    staff_ids: StaffIds = None,
+    weekday: Weekdays = None,
+    part_of_day: PartOfDay | None = None,
+    include_substitutes: bool = False,
+    limit: Limit = 20,
+) -> list[SlotOut]:
+    """Times when the family's team is free for the visit (buffers included) inside its window.
+
+    Ranked: the family's own team first, then closest to the ideal age, then earliest.
+    """
+    slots = finder.slots_for_planned_visit(
+        session,
+        planned_visit_id,
+        settings,
+        _prefs(weekday, part_of_day, limit),
+        staff_ids=staff_ids,
+        include_substitutes=include_substitutes,
+    )
+    return _slots_out(slots)
+
+
+@router.get("/slots", tags=["slots"])
+def free_slots(
+    session: SessionDep,
+    settings: SettingsDep,
+    staff_ids: Annotated[list[int], Query(alias="staff_id", min_length=1, max_length=6)],
+    from_date: date,
+    to_date: date,
+    duration_minutes: Annotated[int, Query(ge=15, le=480)] = 60,
+    home_visit: bool = True,
+    weekday: Weekdays = None,
+    part_of_day: PartOfDay | None = None,
+    limit: Limit = 20,
+) -> list[SlotOut]:
+    """Times when all the named staff are free (at most 92 days searched), for follow-ups."""
+    slots = finder.slots_for_staff(
+        session,
+        staff_ids,
+        from_date,
+        to_date,
+        duration_minutes,
+        home_visit,
+        settings,
+        _prefs(weekday, part_of_day, limit),
+    )
+    return _slots_out(slots)

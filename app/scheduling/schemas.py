@@ -2,7 +2,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Self
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from app.scheduling.models import (
     BookingKind,
@@ -177,3 +177,12 @@ class KvaRow(OutputModel):
     unit_name: str
     staff_hsa_ids: list[str]
     kva_codes: list[str]
+
+
+class SlotOut(BaseModel):
+    starts_at: datetime
+    ends_at: datetime
+    local_start: str = Field(description="Start in Europe/Stockholm, e.g. 2027-01-12 10:00")
+    staff_ids: list[int]
+    continuity: bool = Field(description="True when it is the family's own team")
+    days_from_ideal: int | None

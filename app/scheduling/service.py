@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from app.availability.models import Absence
 from app.clock import STOCKHOLM, now_utc
 from app.config import Settings
 from app.enrollments.models import Enrollment, EnrollmentStatus, PlannedVisit
@@ -175,8 +176,6 @@ def _conflict_for(
 def _absence_conflict(
     session: Session, staff: Sequence[Staff], busy: tuple[datetime, datetime]
 ) -> None:
-    from app.availability.models import Absence
-
     start, end = busy
     absent = session.scalar(
         select(Absence.staff_id)

@@ -59,9 +59,7 @@ def consenting_family(
     family = create_family(
         client, world.bvc_id, children=children or [{"expected_due_date": DUE.isoformat()}]
     )
-    consent = client.post(
-        f"{API}/families/{family['id']}/consents", json={"given_on": consent_on}
-    )
+    consent = client.post(f"{API}/families/{family['id']}/consents", json={"given_on": consent_on})
     assert consent.status_code == 201, consent.text
     return client.get(f"{API}/families/{family['id']}").json()
 
@@ -174,9 +172,7 @@ def test_enrolling_marks_the_family_enrolled(client: TestClient, world: Setting)
     assert [f["id"] for f in listed.json()["items"]] == [family["id"]]
 
 
-def test_recording_the_birth_reanchors_the_open_windows(
-    client: TestClient, world: Setting
-) -> None:
+def test_recording_the_birth_reanchors_the_open_windows(client: TestClient, world: Setting) -> None:
     family = consenting_family(client, world)
     plan = enrolled_plan(client, world, family["id"], enrolled_on=ENROLLED.isoformat())
     assert windows(plan) == WINDOWS_FOR_DUE_DATE
@@ -229,9 +225,7 @@ def test_changing_the_due_date_before_birth_moves_the_windows(
 
     after = plan_of(client, plan["enrollment"]["id"])
     # Visits 1 and 2 count in weeks and days, so they move by exactly a week.
-    for before_window, after_window in zip(
-        windows(plan)[:2], windows(after)[:2], strict=True
-    ):
+    for before_window, after_window in zip(windows(plan)[:2], windows(after)[:2], strict=True):
         assert tuple(d + timedelta(weeks=1) for d in before_window) == after_window
     assert [v["provisional"] for v in after["visits"]] == [False] + [True] * 7
     assert statuses(after) == ["planned"] * 8
@@ -264,8 +258,13 @@ def test_child_born_before_enrollment_gets_passed_windows_not_applicable(
     family = consenting_family(
         client,
         world,
-        children=[{"expected_due_date": DUE.isoformat(), "birth_date": BORN.isoformat(),
-                   "identity_number": pnr(BORN, 238)}],
+        children=[
+            {
+                "expected_due_date": DUE.isoformat(),
+                "birth_date": BORN.isoformat(),
+                "identity_number": pnr(BORN, 238),
+            }
+        ],
     )
     plan = enrolled_plan(client, world, family["id"])  # today, 1 April 2027
 
@@ -277,12 +276,8 @@ def test_child_born_before_enrollment_gets_passed_windows_not_applicable(
 
 
 @pytest.mark.parametrize("born", [date(2022, 4, 1), date(2021, 9, 30)])
-def test_child_of_five_or_older_is_refused(
-    client: TestClient, world: Setting, born: date
-) -> None:
-    family = consenting_family(
-        client, world, children=[{"birth_date": born.isoformat()}]
-    )
+def test_child_of_five_or_older_is_refused(client: TestClient, world: Setting, born: date) -> None:
+    family = consenting_family(client, world, children=[{"birth_date": born.isoformat()}])
     assert_problem(enroll(client, world, family["id"]), 422, field="index_child_id")
     assert enrollments_of(client, family["id"]) == []
     assert family_status(client, family["id"])["status"] == "offered"
@@ -297,9 +292,7 @@ def test_family_without_children_cannot_be_enrolled(client: TestClient, world: S
 def test_index_child_must_belong_to_the_family(client: TestClient, world: Setting) -> None:
     family = consenting_family(client, world)
     other = create_family(client, world.bvc_id)
-    response = enroll(
-        client, world, family["id"], index_child_id=other["children"][0]["id"]
-    )
+    response = enroll(client, world, family["id"], index_child_id=other["children"][0]["id"])
     assert_problem(response, 422, field="index_child_id")
 
 
@@ -322,10 +315,18 @@ def test_youngest_child_anchors_the_plan(client: TestClient, world: Setting) -> 
 
 def test_twins_share_one_enrollment(client: TestClient, world: Setting) -> None:
     twins = [
-        {"given_name": "Adam", "birth_date": BORN.isoformat(), "expected_due_date": DUE.isoformat(),
-         "identity_number": pnr(BORN, 238)},
-        {"given_name": "Eva", "birth_date": BORN.isoformat(), "expected_due_date": DUE.isoformat(),
-         "identity_number": pnr(BORN, 246)},
+        {
+            "given_name": "Adam",
+            "birth_date": BORN.isoformat(),
+            "expected_due_date": DUE.isoformat(),
+            "identity_number": pnr(BORN, 238),
+        },
+        {
+            "given_name": "Eva",
+            "birth_date": BORN.isoformat(),
+            "expected_due_date": DUE.isoformat(),
+            "identity_number": pnr(BORN, 246),
+        },
     ]
     family = consenting_family(client, world, children=twins)
     plan = enrolled_plan(client, world, family["id"], enrolled_on="2027-03-12")
@@ -411,8 +412,13 @@ def test_a_new_consent_after_a_withdrawal_allows_enrollment(
 def staff(client: TestClient, unit_id: int, profession: str, **fields: Any) -> int:
     response = client.post(
         f"{API}/staff",
-        json={"unit_id": unit_id, "given_name": "Test", "family_name": "Person",
-              "profession": profession, **fields},
+        json={
+            "unit_id": unit_id,
+            "given_name": "Test",
+            "family_name": "Person",
+            "profession": profession,
+            **fields,
+        },
     )
     assert response.status_code == 201, response.text
     staff_id: int = response.json()["id"]
@@ -580,8 +586,9 @@ def test_birth_recorded_after_discontinuation_leaves_the_closed_plan_alone(
 ) -> None:
     family = consenting_family(client, world)
     plan = enrolled_plan(client, world, family["id"], enrolled_on=ENROLLED.isoformat())
-    client.post(f"{API}/families/{family['id']}/status",
-                json={"status": "discontinued", "on": "2027-02-01"})
+    client.post(
+        f"{API}/families/{family['id']}/status", json={"status": "discontinued", "on": "2027-02-01"}
+    )
     record_birth(client, family, BORN)
     after = plan_of(client, plan["enrollment"]["id"])
     assert windows(after) == WINDOWS_FOR_DUE_DATE
@@ -591,8 +598,9 @@ def test_birth_recorded_after_discontinuation_leaves_the_closed_plan_alone(
 def test_discontinued_family_can_be_enrolled_again(client: TestClient, world: Setting) -> None:
     family = consenting_family(client, world)
     first = enrolled_plan(client, world, family["id"], enrolled_on=ENROLLED.isoformat())
-    client.post(f"{API}/families/{family['id']}/status",
-                json={"status": "discontinued", "on": "2027-02-01"})
+    client.post(
+        f"{API}/families/{family['id']}/status", json={"status": "discontinued", "on": "2027-02-01"}
+    )
     second = enrolled_plan(client, world, family["id"], enrolled_on="2027-02-20")
     assert second["enrollment"]["id"] != first["enrollment"]["id"]
     assert statuses(second) == ["planned"] * 8

@@ -66,19 +66,28 @@ CLIENT_ERRORS: dict[str, Callable[[TestClient, Setting], Response]] = {
     "id not a number": lambda c, w: c.get(f"{API}/families/abc"),
     "duplicate": lambda c, w: c.post(
         f"{API}/staff",
-        json={"unit_id": w.bvc_id, "given_name": "A", "family_name": "B",
-              "profession": "bhv_nurse", "hsa_id": "SE2321000000-N001"},
+        json={
+            "unit_id": w.bvc_id,
+            "given_name": "A",
+            "family_name": "B",
+            "profession": "bhv_nurse",
+            "hsa_id": "SE2321000000-N001",
+        },
     ),
     "consent required": lambda c, w: c.post(
         f"{API}/enrollments",
-        json={"family_id": create_family(c, w.bvc_id)["id"], "nurse_id": w.nurse_id,
-              "social_worker_id": w.social_worker_id},
+        json={
+            "family_id": create_family(c, w.bvc_id)["id"],
+            "nurse_id": w.nurse_id,
+            "social_worker_id": w.social_worker_id,
+        },
     ),
     "invalid field": lambda c, w: c.post(f"{API}/organizations", json={"name": "", "kind": "x"}),
     "missing body": lambda c, w: c.post(f"{API}/organizations"),
     "malformed JSON": lambda c, w: c.post(
-        f"{API}/organizations", content=b'{"name": "X",', headers={"content-type":
-                                                                   "application/json"}
+        f"{API}/organizations",
+        content=b'{"name": "X",',
+        headers={"content-type": "application/json"},
     ),
     "body not an object": lambda c, w: c.post(f"{API}/organizations", json=["region"]),
     "bad query value": lambda c, w: c.get(f"{API}/families", params={"limit": "many"}),
@@ -117,8 +126,7 @@ def test_unknown_field_in_a_body_is_refused_naming_it(
 
 
 def test_unknown_field_in_a_nested_object_is_refused(client: TestClient, world: Setting) -> None:
-    body = family_body(world.bvc_id, children=[{"expected_due_date": DUE.isoformat(),
-                                                 "sex": "F"}])
+    body = family_body(world.bvc_id, children=[{"expected_due_date": DUE.isoformat(), "sex": "F"}])
     assert_problem(client.post(f"{API}/families", json=body), 422, field="children.0.sex")
     assert family_count(client) == 0
 
@@ -138,61 +146,98 @@ NUL = "Ann\x00a"
 def nul_requests(world: Setting) -> dict[str, tuple[str, str, dict[str, Any], str]]:
     """Requests carrying a NUL byte: (method, path, body, field named in the refusal)."""
     visit = {
-        "sequence": 1, "name": "Besök", "location_kind": "home", "anchor": "birth_date",
-        "window_start": {"amount": 1, "unit": "weeks"}, "window_end": {"amount": 3, "unit":
-                                                                        "weeks"},
-        "ideal": {"amount": 2, "unit": "weeks"}, "required_professions": ["bhv_nurse"],
+        "sequence": 1,
+        "name": "Besök",
+        "location_kind": "home",
+        "anchor": "birth_date",
+        "window_start": {"amount": 1, "unit": "weeks"},
+        "window_end": {"amount": 3, "unit": "weeks"},
+        "ideal": {"amount": 2, "unit": "weeks"},
+        "required_professions": ["bhv_nurse"],
     }
     template = {"key": "nul-test", "name": "Mall", "visits": [visit]}
     return {
         "organization name": ("post", "organizations", {"name": NUL, "kind": "region"}, "name"),
         "unit name": (
-            "post", "units",
-            {"organization_id": world.region_id, "name": NUL, "kind": "bvc"}, "name",
+            "post",
+            "units",
+            {"organization_id": world.region_id, "name": NUL, "kind": "bvc"},
+            "name",
         ),
         "staff name": (
-            "post", "staff",
-            {"unit_id": world.bvc_id, "given_name": NUL, "family_name": "B",
-             "profession": "bhv_nurse"},
+            "post",
+            "staff",
+            {
+                "unit_id": world.bvc_id,
+                "given_name": NUL,
+                "family_name": "B",
+                "profession": "bhv_nurse",
+            },
             "given_name",
         ),
         "guardian name": (
-            "post", "families",
+            "post",
+            "families",
             family_body(world.bvc_id, guardians=[{"given_name": NUL, "family_name": "B"}]),
             "guardians.0.given_name",
         ),
         "child name": (
-            "post", "families",
-            family_body(world.bvc_id, children=[{"given_name": NUL,
-                                                 "expected_due_date": DUE.isoformat()}]),
+            "post",
+            "families",
+            family_body(
+                world.bvc_id, children=[{"given_name": NUL, "expected_due_date": DUE.isoformat()}]
+            ),
             "children.0.given_name",
         ),
         "city": ("post", "families", family_body(world.bvc_id, city=NUL), "city"),
         "reservnummer region": (
-            "post", "families",
-            family_body(world.bvc_id, children=[{
-                "birth_date": "2027-03-01", "reserve_number": "992027000001",
-                "reserve_number_region": "Region\x00Stockholm"}]),
+            "post",
+            "families",
+            family_body(
+                world.bvc_id,
+                children=[
+                    {
+                        "birth_date": "2027-03-01",
+                        "reserve_number": "992027000001",
+                        "reserve_number_region": "Region\x00Stockholm",
+                    }
+                ],
+            ),
             "children.0.reserve_number_region",
         ),
         "template name": ("post", "program-templates", {**template, "name": NUL}, "name"),
         "template description": (
-            "post", "program-templates", {**template, "description": "Rad 1\n\x00"},
+            "post",
+            "program-templates",
+            {**template, "description": "Rad 1\n\x00"},
             "description",
         ),
         "template source": (
-            "post", "program-templates", {**template, "source": "Källa\x00"}, "source",
+            "post",
+            "program-templates",
+            {**template, "source": "Källa\x00"},
+            "source",
         ),
         "template visit name": (
-            "post", "program-templates", {**template, "visits": [{**visit, "name": NUL}]},
+            "post",
+            "program-templates",
+            {**template, "visits": [{**visit, "name": NUL}]},
             "visits.0.name",
         ),
     }
 
 
 NUL_CASES = [
-    "organization name", "unit name", "staff name", "guardian name", "child name", "city",
-    "reservnummer region", "template name", "template description", "template source",
+    "organization name",
+    "unit name",
+    "staff name",
+    "guardian name",
+    "child name",
+    "city",
+    "reservnummer region",
+    "template name",
+    "template description",
+    "template source",
     "template visit name",
 ]
 
@@ -210,8 +255,7 @@ def test_nul_byte_in_text_is_refused_and_nothing_stored(
     response = client.request(method, f"{API}/{path}", json=body)
     assert_problem(response, 422, field=field)
     after = {
-        p: len(client.get(f"{API}/{p}", params={"limit": 200}).json()["items"])
-        for p in before
+        p: len(client.get(f"{API}/{p}", params={"limit": 200}).json()["items"]) for p in before
     }
     assert after == before
 
@@ -268,8 +312,9 @@ def test_impossible_due_dates_are_refused(client: TestClient, world: Setting, du
     # A due date is at most a pregnancy ahead; far-off dates only come from typing mistakes
     # (and the year 9999 once broke the plan: five years later does not exist).
     body = family_body(world.bvc_id, children=[{"expected_due_date": due}])
-    assert_problem(client.post(f"{API}/families", json=body), 422,
-                   field="children.0.expected_due_date")
+    assert_problem(
+        client.post(f"{API}/families", json=body), 422, field="children.0.expected_due_date"
+    )
     family = create_family(client, world.bvc_id)
     child_id = family["children"][0]["id"]
     response = client.patch(
@@ -305,8 +350,7 @@ def test_cursor_walk_with_a_filter_stays_inside_the_filter(
         if n % 3 == 0:
             client.post(f"{API}/families/{family['id']}/status", json={"status": "declined"})
             declined.append(family["id"])
-    seen = [f["id"] for page in walk(client, "families", limit=2, status="declined")
-            for f in page]
+    seen = [f["id"] for page in walk(client, "families", limit=2, status="declined") for f in page]
     assert seen == declined
 
 
@@ -330,7 +374,8 @@ def test_every_list_pages_with_a_cursor(client: TestClient, world: Setting) -> N
     assert len({t["id"] for page in pages for t in page}) == 5
     staff_pages = list(walk(client, "staff", limit=1))
     assert [[s["id"] for s in page] for page in staff_pages] == [
-        [world.nurse_id], [world.social_worker_id]
+        [world.nurse_id],
+        [world.social_worker_id],
     ]
 
 
@@ -348,13 +393,9 @@ def test_limit_above_the_cap_is_capped_at_200(client: TestClient, session: Sessi
     assert rest["next_cursor"] is None
 
 
-def test_default_page_size_and_cap_come_from_settings(
-    session: Session, database_url: str
-) -> None:
+def test_default_page_size_and_cap_come_from_settings(session: Session, database_url: str) -> None:
     add_organizations(session, 8)
-    app = create_app(
-        Settings(database_url=database_url, page_size_default=2, page_size_max=3)
-    )
+    app = create_app(Settings(database_url=database_url, page_size_default=2, page_size_max=3))
     try:
         with TestClient(app) as small:
             assert len(small.get(f"{API}/organizations").json()["items"]) == 2
@@ -461,8 +502,13 @@ def test_unique_violation_found_by_the_database_is_a_plain_409(
     monkeypatch.setattr(staff_service, "check_staff_fields", lambda *args, **kwargs: None)
     response = client.post(
         f"{API}/staff",
-        json={"unit_id": world.bvc_id, "given_name": "Dubbel", "family_name": "Gångare",
-              "profession": "bhv_nurse", "hsa_id": "SE2321000000-N001"},
+        json={
+            "unit_id": world.bvc_id,
+            "given_name": "Dubbel",
+            "family_name": "Gångare",
+            "profession": "bhv_nurse",
+            "hsa_id": "SE2321000000-N001",
+        },
     )
     body = assert_problem(response, 409)
     assert_no_database_text(body)
@@ -476,8 +522,12 @@ def test_unit_unique_violation_from_the_database_leaks_nothing(
     monkeypatch.setattr(organizations_service, "_ensure_hsa_free", lambda *args: None)
     response = client.post(
         f"{API}/units",
-        json={"organization_id": world.region_id, "name": "Kopia", "kind": "bvc",
-              "hsa_id": "SE2321000000-BVC1"},
+        json={
+            "organization_id": world.region_id,
+            "name": "Kopia",
+            "kind": "bvc",
+            "hsa_id": "SE2321000000-BVC1",
+        },
     )
     assert_no_database_text(assert_problem(response, 409))
     assert "SE2321000000-BVC1" not in response.text
@@ -520,7 +570,7 @@ def test_unexpected_error_is_a_500_problem_without_internals(
 
     monkeypatch.setattr(families_service, "list_families", broken)
     response = client.get(f"{API}/families")
-    body = assert_problem(response, 500)
+    assert_problem(response, 500)
     assert "secret" not in response.text
     assert "RuntimeError" not in response.text
 

@@ -73,8 +73,13 @@ def test_family_is_created_with_address_languages_target_groups_and_members(
         language_development_need=True,
         preschool_age_not_enrolled=False,
         guardians=[
-            {"given_name": "Hodan", "family_name": "Ali", "identity_number": guardian_number,
-             "phone": "+46 70 123 45 67", "email": "hodan@example.se"},
+            {
+                "given_name": "Hodan",
+                "family_name": "Ali",
+                "identity_number": guardian_number,
+                "phone": "+46 70 123 45 67",
+                "email": "hodan@example.se",
+            },
             {"given_name": "Abdi", "family_name": "Ali"},
         ],
         children=[{"given_name": "Bebis", "expected_due_date": DUE.isoformat()}],
@@ -260,8 +265,9 @@ def test_families_are_listed_by_status_and_unit(client: TestClient, world: Setti
     assert ids(status="offered") == [a["id"], c["id"]]
     assert ids(status="declined", unit_id=world.bvc_id) == [b["id"]]
     assert ids(status="declined", unit_id=other_bvc["id"]) == []
-    assert_problem(client.get(f"{API}/families", params={"status": "sleeping"}), 422,
-                   field="status")
+    assert_problem(
+        client.get(f"{API}/families", params={"status": "sleeping"}), 422, field="status"
+    )
 
 
 def test_family_list_leaves_out_addresses_and_identity_numbers(
@@ -329,8 +335,9 @@ def test_guardian_of_another_family_is_not_found(client: TestClient, world: Sett
 def test_malformed_guardian_phone_is_refused(
     client: TestClient, world: Setting, phone: str
 ) -> None:
-    body = family_body(world.bvc_id, guardians=[{"given_name": "A", "family_name": "B",
-                                                 "phone": phone}])
+    body = family_body(
+        world.bvc_id, guardians=[{"given_name": "A", "family_name": "B", "phone": phone}]
+    )
     assert_problem(client.post(f"{API}/families", json=body), 422, field="guardians.0.phone")
 
 
@@ -364,16 +371,21 @@ def test_preterm_child_records_gestational_week_at_birth(
     created = create_family(
         client,
         world.bvc_id,
-        children=[{"birth_date": "2027-01-02", "expected_due_date": "2027-02-20",
-                   "gestational_week_at_birth": 33}],
+        children=[
+            {
+                "birth_date": "2027-01-02",
+                "expected_due_date": "2027-02-20",
+                "gestational_week_at_birth": 33,
+            }
+        ],
     )
     assert created["children"][0]["gestational_week_at_birth"] == 33
 
 
 def test_gestational_week_needs_a_birth_date(client: TestClient, world: Setting) -> None:
     body = family_body(
-        world.bvc_id, children=[{"expected_due_date": DUE.isoformat(),
-                                 "gestational_week_at_birth": 35}]
+        world.bvc_id,
+        children=[{"expected_due_date": DUE.isoformat(), "gestational_week_at_birth": 35}],
     )
     response = client.post(f"{API}/families", json=body)
     assert_problem(response, 422, field="children.0.gestational_week_at_birth")
@@ -381,9 +393,12 @@ def test_gestational_week_needs_a_birth_date(client: TestClient, world: Setting)
     family = create_family(client, world.bvc_id)
     patched = client.patch(child_url(family), json={"gestational_week_at_birth": 35})
     assert_problem(patched, 422, field="gestational_week_at_birth")
-    assert client.get(f"{API}/families/{family['id']}").json()["children"][0][
-        "gestational_week_at_birth"
-    ] is None
+    assert (
+        client.get(f"{API}/families/{family['id']}").json()["children"][0][
+            "gestational_week_at_birth"
+        ]
+        is None
+    )
 
 
 @pytest.mark.parametrize("week", [21, 46])
@@ -407,9 +422,10 @@ def test_child_needs_a_due_date_or_a_birth_date(client: TestClient, world: Setti
     family = create_family(client, world.bvc_id)
     cleared = client.patch(child_url(family), json={"expected_due_date": None})
     assert_problem(cleared, 422)
-    assert client.get(f"{API}/families/{family['id']}").json()["children"][0][
-        "expected_due_date"
-    ] == DUE.isoformat()
+    assert (
+        client.get(f"{API}/families/{family['id']}").json()["children"][0]["expected_due_date"]
+        == DUE.isoformat()
+    )
 
 
 def test_birth_date_in_the_future_is_refused(client: TestClient, world: Setting) -> None:
@@ -417,7 +433,8 @@ def test_birth_date_in_the_future_is_refused(client: TestClient, world: Setting)
     assert_problem(client.post(f"{API}/families", json=body), 422, field="children.0.birth_date")
     family = create_family(client, world.bvc_id)
     assert_problem(
-        client.patch(child_url(family), json={"birth_date": "2027-04-02"}), 422,
+        client.patch(child_url(family), json={"birth_date": "2027-04-02"}),
+        422,
         field="birth_date",
     )
 
@@ -426,8 +443,11 @@ def test_sibling_is_added_to_a_family(client: TestClient, world: Setting) -> Non
     family = create_family(client, world.bvc_id)
     added = client.post(
         f"{API}/families/{family['id']}/children",
-        json={"given_name": "Storasyster", "birth_date": "2025-06-01",
-              "identity_number": pnr(date(2025, 6, 1), 402)},
+        json={
+            "given_name": "Storasyster",
+            "birth_date": "2025-06-01",
+            "identity_number": pnr(date(2025, 6, 1), 402),
+        },
     )
     assert added.status_code == 201, added.text
     children = client.get(f"{API}/families/{family['id']}").json()["children"]
@@ -451,8 +471,11 @@ def test_consent_is_given_and_withdrawn(client: TestClient, world: Setting) -> N
     guardian_id = family["guardians"][0]["id"]
     given = client.post(
         f"{API}/families/{family['id']}/consents",
-        json={"given_on": "2027-01-10", "given_by_guardian_id": guardian_id,
-              "note": "Muntligt vid inskrivning"},
+        json={
+            "given_on": "2027-01-10",
+            "given_by_guardian_id": guardian_id,
+            "note": "Muntligt vid inskrivning",
+        },
     )
     assert given.status_code == 201, given.text
     consent = given.json()
@@ -529,9 +552,7 @@ def test_consent_given_by_someone_outside_the_family_is_refused(
     assert_problem(response, 422, field="given_by_guardian_id")
 
 
-def test_consent_of_another_family_cannot_be_withdrawn(
-    client: TestClient, world: Setting
-) -> None:
+def test_consent_of_another_family_cannot_be_withdrawn(client: TestClient, world: Setting) -> None:
     first = create_family(client, world.bvc_id)
     second = create_family(client, world.bvc_id)
     consent = client.post(
@@ -587,8 +608,11 @@ def test_plus_separator_means_a_hundred_years_or_older(client: TestClient, world
         client,
         world.bvc_id,
         guardians=[
-            {"given_name": "Gammelfarmor", "family_name": "Ek",
-             "identity_number": f"{ten[:6]}+{ten[6:]}"},
+            {
+                "given_name": "Gammelfarmor",
+                "family_name": "Ek",
+                "identity_number": f"{ten[:6]}+{ten[6:]}",
+            },
             {"given_name": "Kusin", "family_name": "Ek", "identity_number": f"{ten[:6]}-{ten[6:]}"},
         ],
     )
@@ -602,10 +626,15 @@ def test_samordningsnummer_is_recognised_by_day_plus_60(client: TestClient, worl
     family = create_family(
         client,
         world.bvc_id,
-        guardians=[{"given_name": "Nour", "family_name": "Haddad",
-                    "identity_number": coordination}],
-        children=[{"birth_date": "2027-01-05",
-                   "identity_number": number(date(2027, 1, 5), 306, day_offset=60)}],
+        guardians=[
+            {"given_name": "Nour", "family_name": "Haddad", "identity_number": coordination}
+        ],
+        children=[
+            {
+                "birth_date": "2027-01-05",
+                "identity_number": number(date(2027, 1, 5), 306, day_offset=60),
+            }
+        ],
     )
     guardian = family["guardians"][0]
     assert guardian["identity_kind"] == "samordningsnummer"
@@ -691,8 +720,13 @@ def test_reservnummer_is_stored_opaque_with_its_region(client: TestClient, world
     family = create_family(
         client,
         world.bvc_id,
-        children=[{"birth_date": "2027-03-20", "reserve_number": "992027004711",
-                   "reserve_number_region": "Region Stockholm"}],
+        children=[
+            {
+                "birth_date": "2027-03-20",
+                "reserve_number": "992027004711",
+                "reserve_number_region": "Region Stockholm",
+            }
+        ],
     )
     child = family["children"][0]
     assert child["identity_kind"] == "reservnummer"
@@ -708,8 +742,13 @@ def test_reservnummer_of_another_format_is_kept_verbatim_in_upper_case(
     family = create_family(
         client,
         world.bvc_id,
-        children=[{"birth_date": "2027-03-20", "reserve_number": "rn-27-0042",
-                   "reserve_number_region": "Region Örebro län"}],
+        children=[
+            {
+                "birth_date": "2027-03-20",
+                "reserve_number": "rn-27-0042",
+                "reserve_number_region": "Region Örebro län",
+            }
+        ],
     )
     assert family["children"][0]["identity_number"] == "RN-27-0042"
 
@@ -728,8 +767,14 @@ def test_identity_number_and_reservnummer_together_are_refused(
 ) -> None:
     body = family_body(
         world.bvc_id,
-        children=[{"birth_date": CHILD_BORN.isoformat(), "identity_number": pnr(CHILD_BORN),
-                   "reserve_number": "992027004711", "reserve_number_region": "Stockholm"}],
+        children=[
+            {
+                "birth_date": CHILD_BORN.isoformat(),
+                "identity_number": pnr(CHILD_BORN),
+                "reserve_number": "992027004711",
+                "reserve_number_region": "Stockholm",
+            }
+        ],
     )
     assert_problem(client.post(f"{API}/families", json=body), 422)
     assert family_count(client) == 0
@@ -741,8 +786,13 @@ def test_child_is_relinked_from_reservnummer_to_personnummer(
     family = create_family(
         client,
         world.bvc_id,
-        children=[{"birth_date": CHILD_BORN.isoformat(), "reserve_number": "992027004711",
-                   "reserve_number_region": "Region Stockholm"}],
+        children=[
+            {
+                "birth_date": CHILD_BORN.isoformat(),
+                "reserve_number": "992027004711",
+                "reserve_number_region": "Region Stockholm",
+            }
+        ],
     )
     personal = pnr(CHILD_BORN, 238)
     relinked = client.patch(child_url(family), json={"identity_number": personal[2:]})
@@ -758,8 +808,13 @@ def test_child_is_relinked_from_reservnummer_to_personnummer(
     again = create_family(
         client,
         world.bvc_id,
-        children=[{"birth_date": "2027-03-25", "reserve_number": "992027004711",
-                   "reserve_number_region": "Region Stockholm"}],
+        children=[
+            {
+                "birth_date": "2027-03-25",
+                "reserve_number": "992027004711",
+                "reserve_number_region": "Region Stockholm",
+            }
+        ],
     )
     assert again["children"][0]["identity_number"] == "992027004711"
 
@@ -781,9 +836,9 @@ def test_the_same_child_identity_cannot_be_registered_twice(
     other = create_family(client, world.bvc_id)
     patched = client.patch(child_url(other), json={"identity_number": personal})
     assert_no_database_text(assert_problem(patched, 409))
-    assert client.get(f"{API}/families/{other['id']}").json()["children"][0][
-        "identity_number"
-    ] is None
+    assert (
+        client.get(f"{API}/families/{other['id']}").json()["children"][0]["identity_number"] is None
+    )
 
     added = client.post(f"{API}/families/{first['id']}/children", json=children[0])
     assert_problem(added, 409)
@@ -802,11 +857,13 @@ def test_the_same_identity_twice_in_one_family_is_refused(
 def test_a_child_may_resend_its_own_identity_number(client: TestClient, world: Setting) -> None:
     personal = pnr(CHILD_BORN, 238)
     family = create_family(
-        client, world.bvc_id,
+        client,
+        world.bvc_id,
         children=[{"birth_date": CHILD_BORN.isoformat(), "identity_number": personal}],
     )
-    response = client.patch(child_url(family), json={"identity_number": personal,
-                                                     "given_name": "Sara"})
+    response = client.patch(
+        child_url(family), json={"identity_number": personal, "given_name": "Sara"}
+    )
     assert response.status_code == 200, response.text
     assert response.json()["given_name"] == "Sara"
 
@@ -815,8 +872,13 @@ def test_reservnummer_is_unique_per_region_only(client: TestClient, world: Setti
     def with_reserve(region: str) -> dict[str, Any]:
         return family_body(
             world.bvc_id,
-            children=[{"birth_date": "2027-03-20", "reserve_number": "992027004711",
-                       "reserve_number_region": region}],
+            children=[
+                {
+                    "birth_date": "2027-03-20",
+                    "reserve_number": "992027004711",
+                    "reserve_number_region": region,
+                }
+            ],
         )
 
     assert client.post(f"{API}/families", json=with_reserve("Region Stockholm")).status_code == 201

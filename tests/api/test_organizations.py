@@ -132,9 +132,7 @@ def test_unit_stores_scb_area_type_and_cni(client: TestClient, area_type: int) -
     assert client.get(f"{API}/units/{created['id']}").json() == created
 
 
-@pytest.mark.parametrize(
-    "kind", ["bvc", "social_services", "mhv", "dental", "library", "other"]
-)
+@pytest.mark.parametrize("kind", ["bvc", "social_services", "mhv", "dental", "library", "other"])
 def test_every_unit_kind_is_accepted(client: TestClient, kind: str) -> None:
     assert unit(client, region(client)["id"], kind)["kind"] == kind
 
@@ -153,7 +151,8 @@ def test_area_type_outside_one_to_five_is_refused(client: TestClient, area_type:
 def test_negative_cni_is_refused(client: TestClient) -> None:
     org = region(client)
     response = client.post(
-        f"{API}/units", json={"organization_id": org["id"], "name": "BVC", "kind": "bvc", "cni": -0.1}
+        f"{API}/units",
+        json={"organization_id": org["id"], "name": "BVC", "kind": "bvc", "cni": -0.1},
     )
     assert_problem(response, 422, field="cni")
 
@@ -163,8 +162,9 @@ def test_unit_is_updated_partially(client: TestClient) -> None:
     patched = client.patch(f"{API}/units/{created['id']}", json={"cni": 1.2, "name": "BVC Vivalla"})
     assert patched.status_code == 200, patched.text
     assert patched.json() == {**created, "cni": pytest.approx(1.2), "name": "BVC Vivalla"}
-    assert_problem(client.patch(f"{API}/units/{created['id']}", json={"area_type": 6}), 422,
-                   field="area_type")
+    assert_problem(
+        client.patch(f"{API}/units/{created['id']}", json={"area_type": 6}), 422, field="area_type"
+    )
     assert client.get(f"{API}/units/{created['id']}").json()["area_type"] == 1
 
 
@@ -187,8 +187,12 @@ def test_unit_hsa_id_is_unique(client: TestClient) -> None:
     first = unit(client, org["id"], "bvc", hsa_id="SE2321000164-BVC1")
     response = client.post(
         f"{API}/units",
-        json={"organization_id": org["id"], "name": "Kopia", "kind": "bvc",
-              "hsa_id": "SE2321000164-BVC1"},
+        json={
+            "organization_id": org["id"],
+            "name": "Kopia",
+            "kind": "bvc",
+            "hsa_id": "SE2321000164-BVC1",
+        },
     )
     assert_no_database_text(assert_problem(response, 409))
     other = unit(client, org["id"], "mhv")
@@ -247,9 +251,9 @@ def test_collaboration_pairs_a_bvc_with_socialtjanst(client: TestClient) -> None
         listed = client.get(f"{API}/collaborations", params={"unit_id": unit_id}).json()
         assert [c["id"] for c in listed["items"]] == [created["id"]]
     other = unit(client, region(client, "Region Annat")["id"], "bvc")
-    assert client.get(f"{API}/collaborations", params={"unit_id": other["id"]}).json()[
-        "items"
-    ] == []
+    assert (
+        client.get(f"{API}/collaborations", params={"unit_id": other["id"]}).json()["items"] == []
+    )
 
     ended = client.patch(f"{API}/collaborations/{created['id']}", json={"ended_on": "2026-12-31"})
     assert ended.status_code == 200, ended.text
@@ -274,8 +278,11 @@ def test_collaboration_of_wrong_unit_kinds_is_refused_naming_the_field(
     second = unit(client, org["id"], social_kind)
     response = client.post(
         f"{API}/collaborations",
-        json={"bvc_unit_id": first["id"], "social_unit_id": second["id"],
-              "started_on": "2025-01-01"},
+        json={
+            "bvc_unit_id": first["id"],
+            "social_unit_id": second["id"],
+            "started_on": "2025-01-01",
+        },
     )
     assert_problem(response, 422, field=field)
     assert client.get(f"{API}/collaborations").json()["items"] == []
@@ -293,9 +300,7 @@ def test_the_same_pair_cannot_collaborate_twice(client: TestClient) -> None:
     bvc, social = bvc_and_social(client)
     body = {"bvc_unit_id": bvc["id"], "social_unit_id": social["id"], "started_on": "2025-01-01"}
     create(client, "collaborations", body)
-    assert_no_database_text(
-        assert_problem(client.post(f"{API}/collaborations", json=body), 409)
-    )
+    assert_no_database_text(assert_problem(client.post(f"{API}/collaborations", json=body), 409))
 
 
 def test_collaboration_cannot_end_before_it_started(client: TestClient) -> None:
@@ -305,9 +310,7 @@ def test_collaboration_cannot_end_before_it_started(client: TestClient) -> None:
     assert_problem(response, 422, field="ended_on")
 
     created = create(client, "collaborations", body)
-    patched = client.patch(
-        f"{API}/collaborations/{created['id']}", json={"ended_on": "2024-06-30"}
-    )
+    patched = client.patch(f"{API}/collaborations/{created['id']}", json={"ended_on": "2024-06-30"})
     assert_problem(patched, 422, field="ended_on")
     assert client.get(f"{API}/collaborations/{created['id']}").json()["ended_on"] is None
 

@@ -56,9 +56,7 @@ def test_staff_member_is_created_read_updated_and_listed(
 
 
 @pytest.mark.parametrize("profession", PROFESSIONS)
-def test_every_profession_is_accepted(
-    client: TestClient, world: Setting, profession: str
-) -> None:
+def test_every_profession_is_accepted(client: TestClient, world: Setting, profession: str) -> None:
     created = create_staff(client, world.bvc_id, profession=profession)
     assert created["profession"] == profession
 
@@ -124,9 +122,7 @@ def test_blank_names_are_refused(client: TestClient, world: Setting) -> None:
     assert_problem(response, 422, field="given_name")
 
 
-def test_staff_are_listed_by_unit_profession_and_active(
-    client: TestClient, world: Setting
-) -> None:
+def test_staff_are_listed_by_unit_profession_and_active(client: TestClient, world: Setting) -> None:
     midwife = create_staff(client, world.bvc_id, profession="midwife")
     retired = create_staff(client, world.social_unit_id, profession="social_worker", active=False)
 

@@ -44,13 +44,24 @@ def template_body(key: str = "var-egen-modell", **fields: Any) -> dict[str, Any]
         "name": "Vår egen modell",
         "description": "Tre besök\nmed tolk vid behov",
         "visits": [
-            visit(1, name="Före födseln", anchor="expected_due_date",
-                  location_kind="mhv_clinic", window_start=offset(-6, "weeks"),
-                  window_end=offset(-1, "weeks"), ideal=offset(-4, "weeks"),
-                  required_professions=["bhv_nurse", "social_worker", "midwife"]),
+            visit(
+                1,
+                name="Före födseln",
+                anchor="expected_due_date",
+                location_kind="mhv_clinic",
+                window_start=offset(-6, "weeks"),
+                window_end=offset(-1, "weeks"),
+                ideal=offset(-4, "weeks"),
+                required_professions=["bhv_nurse", "social_worker", "midwife"],
+            ),
             visit(2, is_ordinary=True, default_duration_minutes=75),
-            visit(3, window_start=offset(7, "months"), window_end=offset(9, "months"),
-                  ideal=offset(8, "months"), window_note="Kring 8 månader"),
+            visit(
+                3,
+                window_start=offset(7, "months"),
+                window_end=offset(9, "months"),
+                ideal=offset(8, "months"),
+                window_note="Kring 8 månader",
+            ),
         ],
     }
     body.update(fields)
@@ -88,8 +99,13 @@ def enroll(client: TestClient, world: Setting, **fields: Any) -> dict[str, Any]:
     client.post(f"{API}/families/{family['id']}/consents", json={"given_on": "2026-12-01"})
     response = client.post(
         f"{API}/enrollments",
-        json={"family_id": family["id"], "nurse_id": world.nurse_id,
-              "social_worker_id": world.social_worker_id, "enrolled_on": "2027-01-04", **fields},
+        json={
+            "family_id": family["id"],
+            "nurse_id": world.nurse_id,
+            "social_worker_id": world.social_worker_id,
+            "enrolled_on": "2027-01-04",
+            **fields,
+        },
     )
     assert response.status_code == 201, response.text
     plan: dict[str, Any] = response.json()
@@ -149,8 +165,7 @@ def test_a_new_template_is_created_as_version_one(client: TestClient) -> None:
     assert [v["sequence"] for v in created["visits"]] == [1, 2, 3]
     second = created["visits"][1]
     assert (second["is_ordinary"], second["default_duration_minutes"]) == (True, 75)
-    assert created["visits"][0]["required_professions"] == ["bhv_nurse", "social_worker",
-                                                            "midwife"]
+    assert created["visits"][0]["required_professions"] == ["bhv_nurse", "social_worker", "midwife"]
     assert created["visits"][2]["window_note"] == "Kring 8 månader"
 
     assert client.get(f"{API}/program-templates/{created['id']}").json() == created
@@ -179,9 +194,7 @@ def test_enrolling_on_a_new_template_plans_its_windows(client: TestClient, world
 def test_a_new_default_template_replaces_the_old_default(
     client: TestClient, world: Setting
 ) -> None:
-    created = client.post(
-        f"{API}/program-templates", json=template_body(is_default=True)
-    ).json()
+    created = client.post(f"{API}/program-templates", json=template_body(is_default=True)).json()
     assert [t["key"] for t in templates(client) if t["is_default"]] == ["var-egen-modell"]
     plan = enroll(client, world)
     assert plan["enrollment"]["template_id"] == created["id"]
@@ -193,13 +206,26 @@ INVALID = {
         "visits.0.window_end",
     ),
     "empty window": (
-        [visit(1, window_start=offset(1, "months"), window_end=offset(4, "weeks"),
-               ideal=offset(1, "months"))],
+        [
+            visit(
+                1,
+                window_start=offset(1, "months"),
+                window_end=offset(4, "weeks"),
+                ideal=offset(1, "months"),
+            )
+        ],
         "visits.0.window_end",
     ),
     "visit past the age of five": (
-        [visit(1), visit(2, window_start=offset(58, "months"), window_end=offset(61, "months"),
-                         ideal=offset(59, "months"))],
+        [
+            visit(1),
+            visit(
+                2,
+                window_start=offset(58, "months"),
+                window_end=offset(61, "months"),
+                ideal=offset(59, "months"),
+            ),
+        ],
         "visits.1.window_end",
     ),
     "ideal outside the window": (
@@ -211,8 +237,15 @@ INVALID = {
         "visits.0.window_start",
     ),
     "due-date visit after the due date": (
-        [visit(1, anchor="expected_due_date", window_start=offset(-2, "weeks"),
-               window_end=offset(2, "weeks"), ideal=offset(0, "weeks"))],
+        [
+            visit(
+                1,
+                anchor="expected_due_date",
+                window_start=offset(-2, "weeks"),
+                window_end=offset(2, "weeks"),
+                ideal=offset(0, "weeks"),
+            )
+        ],
         "visits.0.window_end",
     ),
     "sequence used twice": ([visit(1), visit(1)], "visits"),
@@ -231,15 +264,15 @@ INVALID = {
         "visits.0.window_end.amount",
     ),
     "unknown location": ([visit(1, location_kind="park")], "visits.0.location_kind"),
-    "too short a visit": ([visit(1, default_duration_minutes=5)],
-                          "visits.0.default_duration_minutes"),
+    "too short a visit": (
+        [visit(1, default_duration_minutes=5)],
+        "visits.0.default_duration_minutes",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", list(INVALID))
-def test_invalid_template_is_refused_naming_the_visit_field(
-    client: TestClient, case: str
-) -> None:
+def test_invalid_template_is_refused_naming_the_visit_field(client: TestClient, case: str) -> None:
     visits, field = INVALID[case]
     response = client.post(f"{API}/program-templates", json=template_body(visits=visits))
     assert_problem(response, 422, field=field)
@@ -303,8 +336,9 @@ def test_birth_reanchors_by_the_rules_of_the_enrolled_version(
 
     family_id = plan["enrollment"]["family_id"]
     child_id = plan["enrollment"]["index_child_id"]
-    client.patch(f"{API}/families/{family_id}/children/{child_id}",
-                 json={"birth_date": "2027-03-10"})
+    client.patch(
+        f"{API}/families/{family_id}/children/{child_id}", json={"birth_date": "2027-03-10"}
+    )
     after = client.get(f"{API}/enrollments/{plan['enrollment']['id']}/plan").json()
     # Version 1 says 15 weeks: 10 March + 105 days.
     assert after["visits"][3]["window_start"] == "2027-06-23"
@@ -326,8 +360,12 @@ def test_enrolling_on_an_old_version_is_refused(client: TestClient, world: Setti
     client.post(f"{API}/families/{family['id']}/consents", json={"given_on": "2026-12-01"})
     response = client.post(
         f"{API}/enrollments",
-        json={"family_id": family["id"], "nurse_id": world.nurse_id,
-              "social_worker_id": world.social_worker_id, "template_id": v1["id"]},
+        json={
+            "family_id": family["id"],
+            "nurse_id": world.nurse_id,
+            "social_worker_id": world.social_worker_id,
+            "template_id": v1["id"],
+        },
     )
     assert_problem(response, 422, field="template_id")
 
@@ -373,4 +411,3 @@ def test_unknown_template_is_a_404_problem(client: TestClient) -> None:
     v1 = current(client, TILLSAMMANS)
     response = client.post(f"{API}/program-templates/9999/versions", json=as_revision(v1))
     assert_problem(response, 404)
-

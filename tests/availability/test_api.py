@@ -3,11 +3,9 @@
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.availability.router import router
 from tests import factories
 from tests.api.support import API, assert_problem
 
@@ -17,10 +15,7 @@ WEEK = [{"weekday": d, "start_time": "08:00", "end_time": "12:00"} for d in rang
 
 
 @pytest.fixture
-def api(app: FastAPI, client: TestClient) -> TestClient:
-    # Until app/main.py mounts the availability router.
-    if client.get(f"{API}/closed-days").status_code == 404:
-        app.include_router(router, prefix=API)
+def api(client):
     return client
 
 

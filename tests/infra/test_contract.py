@@ -1,8 +1,8 @@
 """The exported OpenAPI document is current, and every error is problem+json."""
 
 import json
-import sys
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,9 @@ def test_every_error_response_is_documented_as_problem_json():
             for code, response in operation["responses"].items():
                 if code.startswith(("4", "5")):
                     assert list(response["content"]) == ["application/problem+json"], (
-                        path, method, code,
+                        path,
+                        method,
+                        code,
                     )
     assert "HTTPValidationError" not in schema["components"]["schemas"]
 
