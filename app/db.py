@@ -1,8 +1,9 @@
 """Engine, sessions and the column types every domain folder shares."""
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
@@ -101,3 +102,21 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def rolls_back(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Session, P], R]:
+    """A service write: if it raises, nothing it flushed stays in the session's transaction."""
+
+    @functools.wraps(fn)
+    def wrapper(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(session, *args, **kwargs)
+        except BaseException:
+            session.rollback()
+            raise
+
+    return wrapper

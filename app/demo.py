@@ -3,12 +3,15 @@
 Every name and number here is invented; identity numbers are valid in form (checksum) only.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import today_local
+from app.availability import service as availability
+from app.availability.schemas import BlockedTimeIn, WorkingHoursIn
+from app.clock import STOCKHOLM, now_utc, today_local
+from app.config import Settings
 from app.enrollments import service as enrollments
 from app.enrollments.schemas import EnrollmentIn
 from app.families import service as families
@@ -18,6 +21,10 @@ from app.families.schemas import ChildIn, ConsentIn, FamilyIn, GuardianIn, Statu
 from app.organizations import service as organizations
 from app.organizations.models import Organization, OrganizationKind, UnitKind
 from app.organizations.schemas import CollaborationIn, OrganizationIn, UnitIn
+from app.programs.plan import PlanStatus
+from app.scheduling import service as scheduling
+from app.scheduling.models import Booking, BookingLocation
+from app.scheduling.schemas import BookingIn, OutcomeIn, Referral
 from app.staff import service as staff
 from app.staff.profession import Profession
 from app.staff.schemas import StaffIn
@@ -43,6 +50,49 @@ _FAMILIES: list[tuple[tuple[str, str], str | None, int, dict[str, object]]] = [
     (("Karin", "Strand"), "Tove", -20, {}),
     (("Fadumo", "Ali"), "Ilhan", -90, {"interpreter_language": "somaliska"}),
 ]
+
+
+def _book(session: Session, visit_id: int, starts_at: datetime, settings: Settings) -> Booking:
+    """Book at the time given or the next weekday free for the team (demo staff are shared)."""
+    for _ in range(10):
+        try:
+            return scheduling.create_booking(
+                session, BookingIn(planned_visit_id=visit_id, starts_at=starts_at), settings
+            )
+        except scheduling.BookingConflict:
+            starts_at += timedelta(days=1 if starts_at.weekday() < 4 else 3)
+    raise RuntimeError("no free demo time found")
+
+
+def _book_demo_visits(session: Session, enrollment_id: int, n: int) -> None:
+    """Past visits done (with outcome), the next open visit booked at its ideal date."""
+    plan = enrollments.plan(session, enrollment_id)
+    settings = Settings()
+    now = now_utc()
+    hour = 9 + n % 5
+    for visit in plan.visits:
+        if visit.status != PlanStatus.planned:
+            continue
+        day = max(visit.ideal_date, visit.window_start)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        starts_at = datetime.combine(day, time(hour, 0), tzinfo=STOCKHOLM)
+        booking = _book(session, visit.id, starts_at, settings)
+        if booking.starts_at > now:
+            return
+        staff_ids = [p.staff_id for p in booking.participants]
+        scheduling.record_outcome(
+            session,
+            booking.id,
+            OutcomeIn(
+                staff_ids=staff_ids,
+                held_at=BookingLocation(booking.location.value),
+                guardians_present=1 + n % 2,
+                interpreter_used=bool(booking.interpreter_language),
+                referrals=[Referral.open_preschool] if n % 3 == 0 else [],
+            ),
+            None,
+        )
 
 
 def load_demo(session: Session) -> bool:
@@ -114,6 +164,22 @@ def load_demo(session: Session) -> bool:
         for n, (unit, given, family, profession) in enumerate(people, start=1)
     ]
     nurses, workers = team[:3], team[3:]
+    week = [
+        WorkingHoursIn(weekday=day, start_time=time(8, 0), end_time=time(16, 30))
+        for day in range(5)
+    ]
+    for member in team:
+        availability.replace_working_hours(session, member.id, week)
+    availability.add_blocked_time(
+        session,
+        social.id,
+        BlockedTimeIn(
+            first_start_local=datetime(2026, 1, 7, 9, 0),
+            duration_minutes=60,
+            rrule="FREQ=WEEKLY;BYDAY=WE",
+            reason="Arbetsplatsträff",
+        ),
+    )
     for n, ((given, family_name), child_name, due_in, extras) in enumerate(_FAMILIES):
         due = today + timedelta(days=due_in)
         born = due if due_in < 0 else None
@@ -161,7 +227,7 @@ def load_demo(session: Session) -> bool:
         consent_day = family.offered_on or today
         families.add_consent(session, family.id, ConsentIn(given_on=consent_day))
         nurse = nurses[0] if bvc.id == bvcs[0].id else nurses[2]
-        enrollments.enroll(
+        enrollment = enrollments.enroll(
             session,
             EnrollmentIn(
                 family_id=family.id,
@@ -170,4 +236,5 @@ def load_demo(session: Session) -> bool:
                 enrolled_on=consent_day,
             ),
         )
+        _book_demo_visits(session, enrollment.id, n)
     return True

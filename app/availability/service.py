@@ -35,6 +35,7 @@ from app.availability.schemas import (
 )
 from app.clock import STOCKHOLM
 from app.crud import get_or_404
+from app.db import rolls_back
 from app.errors import Conflict, InvalidInput, NotFound
 from app.organizations.models import Organization, Unit
 from app.pagination import PageParams, paginate
@@ -55,6 +56,7 @@ def _overlapping(spans: Iterable[tuple[time, time]]) -> bool:
     return any(a[1] > b[0] for a, b in itertools.pairwise(ordered))
 
 
+@rolls_back
 def replace_working_hours(
     session: Session, staff_id: int, items: Sequence[WorkingHoursIn]
 ) -> list[WorkingHours]:
@@ -87,6 +89,7 @@ def list_working_hours(session: Session, staff_id: int) -> list[WorkingHours]:
     return list(session.scalars(stmt))
 
 
+@rolls_back
 def add_override(session: Session, staff_id: int, data: OverrideIn) -> WorkingHoursOverride:
     """Hours on one date; refuses to mix a day off with hours, or overlapping hours."""
     _staff(session, staff_id)
@@ -125,6 +128,7 @@ def list_overrides(
     return paginate(session, stmt, WorkingHoursOverride.id, page)
 
 
+@rolls_back
 def delete_override(session: Session, staff_id: int, override_id: int) -> None:
     override = session.get(WorkingHoursOverride, override_id)
     if override is None or override.staff_id != staff_id:
@@ -133,6 +137,7 @@ def delete_override(session: Session, staff_id: int, override_id: int) -> None:
     session.commit()
 
 
+@rolls_back
 def add_absence(session: Session, staff_id: int, data: AbsenceIn) -> Absence:
     """An absence; whole days run from local midnight to the local midnight after the last."""
     _staff(session, staff_id)
@@ -169,6 +174,7 @@ def list_absences(
     return paginate(session, stmt, Absence.id, page)
 
 
+@rolls_back
 def delete_absence(session: Session, staff_id: int, absence_id: int) -> None:
     absence = session.get(Absence, absence_id)
     if absence is None or absence.staff_id != staff_id:
@@ -177,6 +183,7 @@ def delete_absence(session: Session, staff_id: int, absence_id: int) -> None:
     session.commit()
 
 
+@rolls_back
 def add_blocked_time(session: Session, unit_id: int, data: BlockedTimeIn) -> UnitBlockedTime:
     get_or_404(session, Unit, unit_id, "unit")
     blocked = UnitBlockedTime(unit_id=unit_id, **data.model_dump())
@@ -193,6 +200,7 @@ def list_blocked_times(
     return paginate(session, stmt, UnitBlockedTime.id, page)
 
 
+@rolls_back
 def delete_blocked_time(session: Session, unit_id: int, blocked_time_id: int) -> None:
     blocked = session.get(UnitBlockedTime, blocked_time_id)
     if blocked is None or blocked.unit_id != unit_id:
@@ -201,6 +209,7 @@ def delete_blocked_time(session: Session, unit_id: int, blocked_time_id: int) ->
     session.commit()
 
 
+@rolls_back
 def add_closed_day(session: Session, data: ClosedDayIn) -> ClosedDay:
     if data.organization_id is not None and session.get(Organization, data.organization_id) is None:
         raise InvalidInput.on("organization_id", "no such organization")
@@ -237,6 +246,7 @@ def list_closed_days(
     return paginate(session, stmt, ClosedDay.id, page)
 
 
+@rolls_back
 def delete_closed_day(session: Session, closed_day_id: int) -> None:
     closed = get_or_404(session, ClosedDay, closed_day_id, "closed day")
     session.delete(closed)

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.clock import today_local
 from app.crud import get_or_404
+from app.db import rolls_back
 from app.enrollments.models import Enrollment, EnrollmentStatus, PlannedVisit
 from app.enrollments.schemas import (
     EnrollmentIn,
@@ -108,6 +109,7 @@ def _planned_visits(
     return visits
 
 
+@rolls_back
 def enroll(session: Session, data: EnrollmentIn) -> Enrollment:
     """Enrol a family: consent in force, a valid team, and the plan of every visit."""
     family = session.get(Family, data.family_id)
@@ -146,6 +148,7 @@ def enroll(session: Session, data: EnrollmentIn) -> Enrollment:
     return enrollment
 
 
+@rolls_back
 def change_team(session: Session, enrollment_id: int, data: EnrollmentTeamChange) -> Enrollment:
     enrollment = get_enrollment(session, enrollment_id)
     family = session.get_one(Family, enrollment.family_id)

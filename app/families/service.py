@@ -7,7 +7,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.clock import now_utc, today_local
-from app.crud import apply_changes, get_or_404
+from app.crud import apply_changes, get_or_404, refuse_nulls
+from app.db import rolls_back
 from app.enrollments import service as enrollments
 from app.errors import Conflict, InvalidInput, NotFound
 from app.families.identity import IdentityKind, parse_reserve_number
@@ -149,6 +150,7 @@ def build_family(session: Session, data: FamilyIn) -> Family:
     return family
 
 
+@rolls_back
 def create_family(session: Session, data: FamilyIn) -> Family:
     for _attempt in range(5):
         try:
@@ -163,6 +165,7 @@ def create_family(session: Session, data: FamilyIn) -> Family:
     raise Conflict("could not allocate a reference code; try again")
 
 
+@rolls_back
 def update_family(session: Session, family_id: int, data: FamilyPatch) -> Family:
     family = get_family(session, family_id)
     if data.unit_id is not None:
@@ -172,6 +175,7 @@ def update_family(session: Session, family_id: int, data: FamilyPatch) -> Family
     return family
 
 
+@rolls_back
 def change_status(session: Session, family_id: int, change: StatusChange) -> Family:
     family = get_family(session, family_id)
     if change.status not in _ALLOWED_CHANGES[family.status]:
@@ -202,6 +206,7 @@ def list_families(
     return paginate(session, stmt, Family.id, page)
 
 
+@rolls_back
 def add_guardian(session: Session, family_id: int, data: GuardianIn) -> Guardian:
     family = get_family(session, family_id)
     if len(family.guardians) >= 4:
@@ -222,17 +227,20 @@ def _member(session: Session, model: type[MemberT], family_id: int, member_id: i
     return obj
 
 
+@rolls_back
 def update_guardian(
     session: Session, family_id: int, guardian_id: int, data: GuardianPatch
 ) -> Guardian:
     guardian = _member(session, Guardian, family_id, guardian_id)
     changes = data.model_dump(exclude_unset=True, exclude=_IDENTITY_INPUTS)
+    refuse_nulls(Guardian, changes)
     for key, value in {**changes, **identity_columns(data, "")}.items():
         setattr(guardian, key, value)
     session.commit()
     return guardian
 
 
+@rolls_back
 def add_child(session: Session, family_id: int, data: ChildIn) -> Child:
     family = get_family(session, family_id)
     child = _new_child(session, data, "")
@@ -241,6 +249,7 @@ def add_child(session: Session, family_id: int, data: ChildIn) -> Child:
     return child
 
 
+@rolls_back
 def update_child(session: Session, family_id: int, child_id: int, data: ChildPatch) -> Child:
     """Change a child; a birth date re-anchors the plan, a personnummer re-links the child."""
     child = _member(session, Child, family_id, child_id)
@@ -260,6 +269,7 @@ def update_child(session: Session, family_id: int, child_id: int, data: ChildPat
     return child
 
 
+@rolls_back
 def add_consent(session: Session, family_id: int, data: ConsentIn) -> Consent:
     family = get_family(session, family_id)
     if data.given_by_guardian_id is not None and all(
@@ -274,6 +284,7 @@ def add_consent(session: Session, family_id: int, data: ConsentIn) -> Consent:
     return consent
 
 
+@rolls_back
 def withdraw_consent(
     session: Session, family_id: int, consent_id: int, data: ConsentWithdrawal
 ) -> tuple[Consent, list[int]]:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
+from app.db import rolls_back
 from app.errors import FieldError, ProblemError
 from app.families.schemas import ChildIn, FamilyIn, GuardianIn
 from app.families.service import build_family
@@ -150,6 +151,7 @@ def import_families(
     )
 
 
+@rolls_back
 def import_csv(
     session: Session,
     kind: ImportKind,

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.crud import apply_changes, get_or_404
+from app.db import rolls_back
 from app.errors import Conflict, InvalidInput
 from app.organizations.models import Collaboration, Organization, Unit, UnitKind
 from app.organizations.schemas import (
@@ -29,6 +30,7 @@ def _ensure_org_number_free(session: Session, org_number: str | None, own_id: in
         raise Conflict("another organization has this organization number")
 
 
+@rolls_back
 def create_organization(session: Session, data: OrganizationIn) -> Organization:
     _ensure_org_number_free(session, data.org_number, None)
     org = Organization(**data.model_dump())
@@ -37,6 +39,7 @@ def create_organization(session: Session, data: OrganizationIn) -> Organization:
     return org
 
 
+@rolls_back
 def update_organization(
     session: Session, organization_id: int, data: OrganizationPatch
 ) -> Organization:
@@ -68,6 +71,7 @@ def _ensure_hsa_free(session: Session, hsa_id: str | None, own_id: int | None) -
         raise Conflict("another unit has this HSA-id")
 
 
+@rolls_back
 def create_unit(session: Session, data: UnitIn) -> Unit:
     if session.get(Organization, data.organization_id) is None:
         raise InvalidInput.on("organization_id", "no such organization")
@@ -78,6 +82,7 @@ def create_unit(session: Session, data: UnitIn) -> Unit:
     return unit
 
 
+@rolls_back
 def update_unit(session: Session, unit_id: int, data: UnitPatch) -> Unit:
     unit = get_unit(session, unit_id)
     _ensure_hsa_free(session, data.hsa_id, unit.id)
@@ -109,6 +114,7 @@ def _unit_of_kind(session: Session, unit_id: int, kind: UnitKind, field: str) ->
     return unit
 
 
+@rolls_back
 def create_collaboration(session: Session, data: CollaborationIn) -> Collaboration:
     _unit_of_kind(session, data.bvc_unit_id, UnitKind.bvc, "bvc_unit_id")
     _unit_of_kind(session, data.social_unit_id, UnitKind.social_services, "social_unit_id")
@@ -128,6 +134,7 @@ def create_collaboration(session: Session, data: CollaborationIn) -> Collaborati
     return collaboration
 
 
+@rolls_back
 def update_collaboration(
     session: Session, collaboration_id: int, data: CollaborationPatch
 ) -> Collaboration:

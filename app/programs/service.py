@@ -4,6 +4,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.crud import get_or_404
+from app.db import rolls_back
 from app.errors import Conflict, InvalidInput
 from app.pagination import PageParams, paginate
 from app.programs.builtin import BUILTIN_TEMPLATES, TemplateSpec, VisitSpec
@@ -81,6 +82,7 @@ def _add_version(
     return template
 
 
+@rolls_back
 def create_template(session: Session, data: TemplateIn) -> ProgramTemplate:
     exists = session.scalar(select(ProgramTemplate.id).where(ProgramTemplate.key == data.key))
     if exists is not None:
@@ -90,6 +92,7 @@ def create_template(session: Session, data: TemplateIn) -> ProgramTemplate:
     return template
 
 
+@rolls_back
 def revise_template(session: Session, template_id: int, data: TemplateRevision) -> ProgramTemplate:
     """Make the next version; the version an enrollment uses is never changed under it."""
     current = get_template(session, template_id)

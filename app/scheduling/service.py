@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.availability.models import Absence
 from app.clock import STOCKHOLM, now_utc
 from app.config import Settings
+from app.db import rolls_back
 from app.enrollments.models import Enrollment, EnrollmentStatus, PlannedVisit
 from app.errors import (
     Conflict,
@@ -279,6 +280,7 @@ _LOCATION_FOR = {
 }
 
 
+@rolls_back
 def create_booking(session: Session, data: BookingIn, settings: Settings) -> Booking:
     """Book a planned visit or a follow-up visit in one transaction."""
     template_visit: TemplateVisit | None = None
@@ -356,6 +358,7 @@ def create_booking(session: Session, data: BookingIn, settings: Settings) -> Boo
     return booking
 
 
+@rolls_back
 def reschedule(
     session: Session, booking_id: int, data: BookingChange, if_match: str | None
 ) -> Booking:
@@ -400,6 +403,7 @@ def _close(booking: Booking, status: BookingStatus, *, release_staff: bool) -> N
             participant.active = False
 
 
+@rolls_back
 def cancel(session: Session, booking_id: int, data: BookingCancel, if_match: str | None) -> Booking:
     booking = get_booking(session, booking_id)
     check_if_match(booking, if_match, required=False)
@@ -428,6 +432,7 @@ def _cancel(session: Session, booking: Booking, reason: CancelReason, note: str 
             visit.status_reason = None
 
 
+@rolls_back
 def no_show(session: Session, booking_id: int, data: NoShowIn, if_match: str | None) -> Booking:
     booking = get_booking(session, booking_id)
     check_if_match(booking, if_match, required=False)
@@ -445,6 +450,7 @@ def no_show(session: Session, booking_id: int, data: NoShowIn, if_match: str | N
     return booking
 
 
+@rolls_back
 def record_outcome(
     session: Session, booking_id: int, data: OutcomeIn, if_match: str | None
 ) -> Booking:

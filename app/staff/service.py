@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.crud import apply_changes, get_or_404
+from app.db import rolls_back
 from app.errors import Conflict, InvalidInput
 from app.organizations.models import Unit
 from app.pagination import PageParams, paginate
@@ -36,12 +37,14 @@ def build_staff(session: Session, data: StaffIn) -> Staff:
     return staff
 
 
+@rolls_back
 def create_staff(session: Session, data: StaffIn) -> Staff:
     staff = build_staff(session, data)
     session.commit()
     return staff
 
 
+@rolls_back
 def update_staff(session: Session, staff_id: int, data: StaffPatch) -> Staff:
     staff = get_staff(session, staff_id)
     check_staff_fields(session, data.unit_id, data.hsa_id, staff.id)

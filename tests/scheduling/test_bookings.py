@@ -324,3 +324,27 @@ def test_bookings_are_listed_by_staff_family_status_and_range(client, session, e
     assert too_long.status_code == 422
     naive = client.get("/api/v1/bookings", params={"starts_from": "2027-01-01T00:00:00"})
     assert naive.status_code == 422
+
+
+def test_a_refused_booking_leaves_nothing_behind_in_the_session(session, enrolled):
+    """The service rolls back its own flushes, so a later commit cannot carry a half booking."""
+    from sqlalchemy import func, select
+
+    from app.config import Settings
+    from app.errors import ProblemError
+    from app.scheduling import service
+    from app.scheduling.models import Booking
+    from app.scheduling.schemas import BookingIn
+
+    _, plan = enrolled
+    settings = Settings()
+    start = datetime(2027, 1, 12, 10, tzinfo=STOCKHOLM)
+    service.create_booking(
+        session, BookingIn(planned_visit_id=visit(plan, 4).id, starts_at=start), settings
+    )
+    with pytest.raises(ProblemError):
+        service.create_booking(
+            session, BookingIn(family_id=plan.enrollment.family_id, starts_at=start), settings
+        )
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Booking)) == 1
