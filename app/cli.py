@@ -1,4 +1,4 @@
-"""Command line: `hembesok migrate | demo | serve | export-openapi | import …`."""
+"""Command line: `hembesok migrate | demo | serve | export-openapi | import … | report …`."""
 
 from pathlib import Path
 from typing import Annotated
@@ -8,6 +8,7 @@ import typer
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
 from app.imports.cli import import_app
+from app.reports.cli import report_app
 
 cli = typer.Typer(help="Hembesök: joint BVC and socialtjänst home visits.", no_args_is_help=True)
 
@@ -62,6 +63,7 @@ def export_openapi(
 
 
 cli.add_typer(import_app, name="import")
+cli.add_typer(report_app, name="report")
 
 
 def main() -> None:

@@ -1,6 +1,21 @@
 from functools import lru_cache
+from typing import Any
 
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OidcIssuer(BaseModel):
+    """A trusted identity provider; the organization comes from here, never from a claim."""
+
+    issuer: str
+    audience: str
+    organization_id: int
+    jwks_url: str | None = None
+    jwks: dict[str, Any] | None = Field(default=None, description="Inline JWKS (tests, offline)")
+    algorithms: list[str] = Field(default_factory=lambda: ["RS256"])
+    role_claim: str = "hembesok_role"
+    staff_claim: str | None = "hsa_id"
 
 
 class Settings(BaseSettings):
@@ -18,6 +33,19 @@ class Settings(BaseSettings):
     home_visit_buffer_minutes: int = 30
     max_booking_hours: int = 8
     max_list_range_days: int = 366
+    # Calendar feeds: which bookings a subscription shows, and links in them.
+    calendar_days_back: int = 30
+    calendar_months_ahead: int = 18
+    calendar_cancelled_kept_days: int = 30
+    calendar_fallback_organizer: str = "noreply@hembesok.invalid"
+    # The address clients reach the service at (https://…); else the request's own base URL.
+    public_base_url: str | None = None
+    # Local accounts get short-lived HS256 tokens signed with this secret. Replicas must share
+    # it; when unset, each process makes its own (fine for the single-process embedded mode).
+    jwt_secret: str | None = None
+    local_token_minutes: int = 60
+    oidc_issuers: list[OidcIssuer] = Field(default_factory=list)
+    jwks_cache_seconds: int = 3600
 
 
 @lru_cache

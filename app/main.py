@@ -2,11 +2,19 @@
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import text
 
+from app.auth.deps import current_principal, requires
+from app.auth.principal import Scope
+from app.auth.router import public_router as public_auth_router
+from app.auth.router import router as auth_router
+from app.auth.tokens import Verifier
 from app.availability.router import router as availability_router
+from app.calendar.redaction import install_log_redaction
+from app.calendar.router import feed_router as calendar_feed_router
+from app.calendar.router import router as calendar_router
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.deps import SessionDep
@@ -16,12 +24,15 @@ from app.families.router import router as families_router
 from app.imports.router import router as imports_router
 from app.organizations.router import router as organizations_router
 from app.programs.router import router as programs_router
+from app.reports.router import router as reports_router
 from app.scheduling.router import router as scheduling_router
 from app.staff.router import router as staff_router
 
 API_PREFIX = "/api/v1"
 PROBLEM_STATUSES = {
     "400": "Bad request",
+    "401": "Authentication required",
+    "403": "Your role lacks the scope",
     "404": "Not found",
     "409": "Conflict with stored data",
     "422": "Invalid input; `errors` names each field",
@@ -74,19 +85,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     install_error_handlers(app)
 
-    api = APIRouter(prefix=API_PREFIX)
-    for router in (
-        organizations_router,
-        staff_router,
-        families_router,
-        programs_router,
-        enrollments_router,
-        availability_router,
-        scheduling_router,
-        imports_router,
+    app.state.verifier = Verifier(settings)
+
+    # Every /api/v1 route needs a principal; each router states the scopes it needs.
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(current_principal)])
+    everyone = Scope.bookings_read  # all roles that work with visits (not auditors)
+    for router, read, write in (
+        (auth_router, None, None),  # per route
+        (organizations_router, everyone, Scope.admin),
+        (staff_router, everyone, Scope.admin),
+        (programs_router, everyone, Scope.admin),
+        (families_router, Scope.families_read, Scope.families_write),
+        (enrollments_router, Scope.families_read, Scope.families_write),
+        (availability_router, everyone, Scope.bookings_write),
+        # Before scheduling: its /bookings/{booking_id} would otherwise take /bookings/5.ics.
+        (calendar_router, Scope.bookings_read, Scope.bookings_write),
+        (scheduling_router, Scope.bookings_read, Scope.bookings_write),
+        (imports_router, Scope.admin, Scope.admin),
+        (reports_router, Scope.bookings_read, Scope.admin),
     ):
-        api.include_router(router)
+        checks = [Depends(requires(read, write))] if read else []
+        api.include_router(router, dependencies=checks)
     app.include_router(api)
+    app.include_router(public_auth_router, prefix=API_PREFIX)
+    # The secret in the feed's URL is its credential; it must not reach the access log.
+    app.include_router(calendar_feed_router)
+    install_log_redaction()
 
     @app.get("/health", tags=["health"])
     def health(session: SessionDep) -> dict[str, str]:

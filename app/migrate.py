@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.db import make_engine, make_sessionmaker
 from app.programs.service import seed_builtin_templates
+from app.reports.tariffs import seed_tariffs
 
 
 def project_root() -> Path:
@@ -36,8 +37,9 @@ def downgrade(url: str, revision: str = "base") -> None:
 
 
 def seed_reference_data(session: Session) -> int:
-    """Shipped templates (only those not yet present); returns how many rows were added."""
+    """Shipped templates and tariffs (only those not yet present); returns how many were added."""
     added = seed_builtin_templates(session)
+    added += seed_tariffs(session)
     session.commit()
     return added
 

@@ -23,7 +23,8 @@ LongText = Annotated[
     str, StringConstraints(max_length=4000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
 ]
 Language = Annotated[str, StringConstraints(min_length=2, max_length=35, pattern=_NO_CONTROL)]
-HsaId = Annotated[str, StringConstraints(pattern=r"^SE\d{10}-[A-Za-z0-9]{1,18}$")]
+# [0-9], not \d: pydantic's \d also matches other scripts' digits, e.g. Arabic-Indic.
+HsaId = Annotated[str, StringConstraints(pattern=r"^SE[0-9]{10}-[A-Za-z0-9]{1,18}$")]
 Email = Annotated[
     str,
     StringConstraints(

@@ -14,6 +14,8 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.all_models import metadata
+from app.auth.deps import current_principal
+from app.auth.principal import Principal
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
@@ -96,6 +98,8 @@ def session(clean_db: None, session_factory: sessionmaker[Session]) -> Iterator[
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[FastAPI]:
     application = create_app(Settings(database_url=database_url))
+    # The suite's default caller is the operator; tests/auth exercise real credentials.
+    application.dependency_overrides[current_principal] = Principal.operator
     yield application
     application.state.engine.dispose()
 

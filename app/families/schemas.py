@@ -22,7 +22,7 @@ from app.schemas_common import (
     ShortText,
 )
 
-PostalCode = Annotated[str, Field(pattern=r"^\d{3} ?\d{2}$")]
+PostalCode = Annotated[str, Field(pattern=r"^[0-9]{3} ?[0-9]{2}$")]
 EARLIEST_CHILD_DATE = date(1900, 1, 1)
 # A due date is known during a pregnancy (40 weeks); two more leave room for an early offer.
 LATEST_DUE_AHEAD = timedelta(weeks=42)

@@ -9,14 +9,14 @@ from app.schemas_common import HsaId, InputModel, LongName, OutputModel
 class OrganizationIn(InputModel):
     name: LongName
     kind: OrganizationKind
-    org_number: str | None = Field(default=None, pattern=r"^\d{6}-?\d{4}$")
+    org_number: str | None = Field(default=None, pattern=r"^[0-9]{6}-?[0-9]{4}$")
     addresses_in_feeds: bool = False
 
 
 class OrganizationPatch(InputModel):
     name: LongName | None = None
     kind: OrganizationKind | None = None
-    org_number: str | None = Field(default=None, pattern=r"^\d{6}-?\d{4}$")
+    org_number: str | None = Field(default=None, pattern=r"^[0-9]{6}-?[0-9]{4}$")
     addresses_in_feeds: bool | None = None
 
 

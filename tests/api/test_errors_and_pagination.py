@@ -11,6 +11,8 @@ from httpx import Response
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from app.auth.deps import current_principal
+from app.auth.principal import Principal
 from app.config import Settings
 from app.families import service as families_service
 from app.main import create_app
@@ -136,6 +138,38 @@ def test_read_only_fields_cannot_be_written(client: TestClient, world: Setting) 
     response = client.post(f"{API}/families", json=body)
     assert_problem(response, 422)
     assert {"reference_code", "status"} <= set(error_fields(response))
+
+
+@pytest.mark.parametrize(
+    ("target", "field"),
+    [
+        ("organization", "name"),
+        ("organization", "kind"),
+        ("unit", "name"),
+        ("staff", "given_name"),
+        ("staff", "unit_id"),
+        ("staff", "active"),
+        ("family", "unit_id"),
+        ("family", "protected_identity"),
+        ("guardian", "family_name"),
+    ],
+)
+def test_explicit_null_for_a_required_field_is_refused_naming_it(
+    client: TestClient, world: Setting, target: str, field: str
+) -> None:
+    # PATCH leaves out what is not sent; null is not "leave it", and not a 409 conflict either.
+    family = create_family(client, world.bvc_id)
+    url = {
+        "organization": f"{API}/organizations/{world.region_id}",
+        "unit": f"{API}/units/{world.bvc_id}",
+        "staff": f"{API}/staff/{world.nurse_id}",
+        "family": f"{API}/families/{family['id']}",
+        "guardian": f"{API}/families/{family['id']}/guardians/{family['guardians'][0]['id']}",
+    }[target]
+    read_url = url if target != "guardian" else f"{API}/families/{family['id']}"
+    before = client.get(read_url).json()
+    assert_problem(client.patch(url, json={field: None}), 422, field=field)
+    assert client.get(read_url).json() == before
 
 
 # --- text and dates -----------------------------------------------------------------------------
@@ -396,6 +430,7 @@ def test_limit_above_the_cap_is_capped_at_200(client: TestClient, session: Sessi
 def test_default_page_size_and_cap_come_from_settings(session: Session, database_url: str) -> None:
     add_organizations(session, 8)
     app = create_app(Settings(database_url=database_url, page_size_default=2, page_size_max=3))
+    app.dependency_overrides[current_principal] = Principal.operator
     try:
         with TestClient(app) as small:
             assert len(small.get(f"{API}/organizations").json()["items"]) == 2

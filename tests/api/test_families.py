@@ -119,8 +119,14 @@ def test_reference_code_is_never_derived_from_a_name(client: TestClient, world: 
     second = create_family(client, world.bvc_id, **same_names)
     for family in (first, second):
         assert re.fullmatch(r"F-\d{4}-\d{4}", family["reference_code"])
-        assert "FY" not in family["reference_code"].upper().replace("F-", "")
     assert first["reference_code"] != second["reference_code"]
+    guardian_id = first["guardians"][0]["id"]
+    renamed = client.patch(
+        f"{API}/families/{first['id']}/guardians/{guardian_id}", json={"family_name": "Andersson"}
+    )
+    assert renamed.status_code == 200, renamed.text
+    stored = client.get(f"{API}/families/{first['id']}").json()
+    assert stored["reference_code"] == first["reference_code"]
 
 
 def test_refused_family_does_not_use_up_a_reference_number(
@@ -129,6 +135,17 @@ def test_refused_family_does_not_use_up_a_reference_number(
     bad = family_body(world.bvc_id, postal_code="7037")
     assert_problem(client.post(f"{API}/families", json=bad), 422, field="postal_code")
     assert create_family(client, world.bvc_id)["reference_code"] == "F-2027-0001"
+
+
+@pytest.mark.parametrize(
+    "postal_code", ["7037", "703 7", "ABC DE", "\u0667\u0660\u0663\u0667\u0663"]
+)
+def test_postal_code_must_be_five_ascii_digits(
+    client: TestClient, world: Setting, postal_code: str
+) -> None:
+    body = family_body(world.bvc_id, postal_code=postal_code)
+    assert_problem(client.post(f"{API}/families", json=body), 422, field="postal_code")
+    assert family_count(client) == 0
 
 
 def test_reference_numbers_continue_past_four_digits(

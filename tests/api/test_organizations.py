@@ -80,11 +80,17 @@ def test_unknown_organization_kind_is_refused_naming_kind(client: TestClient) ->
     assert_problem(response, 422, field="kind")
 
 
-def test_organization_number_must_have_swedish_form(client: TestClient) -> None:
+@pytest.mark.parametrize(
+    "org_number",
+    ["12-34", "2321000164x", "\u0662\u0663\u0662\u0661\u0660\u0660-\u0660\u0661\u0666\u0664"],
+    ids=["short", "letter", "arabic-indic digits"],
+)
+def test_organization_number_must_have_swedish_form(client: TestClient, org_number: str) -> None:
     response = client.post(
-        f"{API}/organizations", json={"name": "X", "kind": "region", "org_number": "12-34"}
+        f"{API}/organizations", json={"name": "X", "kind": "region", "org_number": org_number}
     )
     assert_problem(response, 422, field="org_number")
+    assert client.get(f"{API}/organizations").json()["items"] == []
 
 
 def test_organization_number_taken_by_another_organization_conflicts(client: TestClient) -> None:

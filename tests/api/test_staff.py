@@ -98,7 +98,10 @@ def test_staff_without_hsa_id_do_not_collide(client: TestClient, world: Setting)
     assert first["id"] != second["id"]
 
 
-@pytest.mark.parametrize("hsa_id", ["N001", "SE232-N001", "SE2321000000-", "se2321000000-N1"])
+@pytest.mark.parametrize(
+    "hsa_id",
+    ["N001", "SE232-N001", "SE2321000000-", "se2321000000-N1", "SE\u0662321000000-N1"],
+)
 def test_malformed_hsa_id_is_refused(client: TestClient, world: Setting, hsa_id: str) -> None:
     response = client.post(f"{API}/staff", json=staff_body(world.bvc_id, hsa_id=hsa_id))
     assert_problem(response, 422, field="hsa_id")

@@ -2,6 +2,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from app.auth.deps import current_principal
+from app.auth.principal import Principal
 from app.config import Settings
 from app.main import create_app
 from app.staff.models import Staff
@@ -93,6 +95,7 @@ def test_other_content_types_answer_415(api, session):
 
 def test_a_file_over_the_limit_answers_413(clean_db, database_url):
     small = create_app(Settings(database_url=database_url, import_max_bytes=40))
+    small.dependency_overrides[current_principal] = Principal.operator
     with TestClient(small) as client:
         response = client.post("/api/v1/imports/staff", content=GOOD, headers=CSV)
     small.state.engine.dispose()

@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy import func, select
 
+from app.auth import service as auth
+from app.auth.principal import Principal, Scope
+from app.auth.schemas import ApiKeyIn
 from app.enrollments import service as enrollments
 from app.enrollments.schemas import EnrollmentIn
 from app.scheduling.models import BookingParticipant
@@ -60,12 +63,13 @@ def _start_server(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError(f"server did not start: {process.stderr.read() if process.stderr else ''}")
 
 
-def _race(bases: list[str], bodies: list[dict[str, object]]) -> list[httpx.Response]:
+def _race(bases: list[str], bodies: list[dict[str, object]], key: str) -> list[httpx.Response]:
     barrier = threading.Barrier(len(bodies))
     results: list[httpx.Response | None] = [None] * len(bodies)
 
     def fire(i: int) -> None:
-        with httpx.Client(base_url=bases[i % len(bases)], timeout=60) as client:
+        headers = {"Authorization": f"Bearer {key}"}
+        with httpx.Client(base_url=bases[i % len(bases)], timeout=60, headers=headers) as client:
             barrier.wait()
             results[i] = client.post("/api/v1/bookings", json=bodies[i])
 
@@ -104,9 +108,14 @@ def test_simultaneous_overlapping_bookings_of_one_nurse_give_one_success(session
         }
         for i, fam in enumerate(families)
     ]
+    _, key = auth.create_api_key(
+        session,
+        Principal.operator(),
+        ApiKeyIn(name="booking robot", scopes=[Scope.bookings_write], organization_id=s.region_id),
+    )
     processes = [_start_server(database_url) for _ in range(servers)]
     try:
-        responses = _race([base for _, base in processes], bodies)
+        responses = _race([base for _, base in processes], bodies, key)
     finally:
         for process, _ in processes:
             process.terminate()

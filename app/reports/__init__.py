@@ -1,0 +1,1 @@
+"""Follow-up reports: the grant indicators (återrapportering), compensation, synthetic data."""
