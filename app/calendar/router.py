@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 
+from app.auth.scope import BookingScope
 from app.calendar import service
 from app.calendar.models import CalendarToken
 from app.calendar.schemas import CalendarTokenCreated, CalendarTokenIn, CalendarTokenOut
@@ -116,7 +117,12 @@ def revoke_token(token_id: int, session: SessionDep) -> CalendarTokenOut:
 
 
 # `:int` and inclusion before the scheduling router: `/bookings/{booking_id}` would take "5.ics".
-@router.get("/bookings/{booking_id:int}.ics", response_class=Response, responses=_CALENDAR_CONTENT)
+@router.get(
+    "/bookings/{booking_id:int}.ics",
+    response_class=Response,
+    responses=_CALENDAR_CONTENT,
+    dependencies=[BookingScope],
+)
 def booking_invitation(
     booking_id: int, session: SessionDep, settings: SettingsDep, request: Request
 ) -> Response:

@@ -1,5 +1,7 @@
 from fastapi import APIRouter, status
 
+from app.auth.deps import CurrentPrincipal
+from app.auth.scope import EnrollmentScope, require_visible_family, visible_bvc_ids
 from app.deps import PageDep, SessionDep
 from app.enrollments import service
 from app.enrollments.models import EnrollmentStatus
@@ -10,8 +12,9 @@ router = APIRouter(tags=["enrollments"])
 
 
 @router.post("/enrollments", status_code=status.HTTP_201_CREATED)
-def enroll(body: EnrollmentIn, session: SessionDep) -> PlanOut:
+def enroll(body: EnrollmentIn, session: SessionDep, principal: CurrentPrincipal) -> PlanOut:
     """Enrol a family (consent in force required) and return its visit plan."""
+    require_visible_family(session, principal, body.family_id, "family_id")
     enrollment = service.enroll(session, body)
     return service.plan(session, enrollment.id)
 
@@ -20,20 +23,22 @@ def enroll(body: EnrollmentIn, session: SessionDep) -> PlanOut:
 def list_enrollments(
     session: SessionDep,
     page: PageDep,
+    principal: CurrentPrincipal,
     family_id: int | None = None,
     staff_id: int | None = None,
     status: EnrollmentStatus | None = None,
 ) -> Page[EnrollmentOut]:
-    rows, cursor = service.list_enrollments(session, page, family_id, staff_id, status)
+    visible = visible_bvc_ids(session, principal)
+    rows, cursor = service.list_enrollments(session, page, family_id, staff_id, status, visible)
     return Page(items=[EnrollmentOut.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.get("/enrollments/{enrollment_id}")
+@router.get("/enrollments/{enrollment_id}", dependencies=[EnrollmentScope])
 def get_enrollment(enrollment_id: int, session: SessionDep) -> EnrollmentOut:
     return EnrollmentOut.model_validate(service.get_enrollment(session, enrollment_id))
 
 
-@router.patch("/enrollments/{enrollment_id}")
+@router.patch("/enrollments/{enrollment_id}", dependencies=[EnrollmentScope])
 def change_team(
     enrollment_id: int, body: EnrollmentTeamChange, session: SessionDep
 ) -> EnrollmentOut:
@@ -41,6 +46,6 @@ def change_team(
     return EnrollmentOut.model_validate(service.change_team(session, enrollment_id, body))
 
 
-@router.get("/enrollments/{enrollment_id}/plan")
+@router.get("/enrollments/{enrollment_id}/plan", dependencies=[EnrollmentScope])
 def get_plan(enrollment_id: int, session: SessionDep) -> PlanOut:
     return service.plan(session, enrollment_id)

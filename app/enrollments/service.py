@@ -269,8 +269,13 @@ def list_enrollments(
     family_id: int | None = None,
     staff_id: int | None = None,
     status: EnrollmentStatus | None = None,
+    visible_units: set[int] | None = None,
 ) -> tuple[Sequence[Enrollment], str | None]:
     stmt = select(Enrollment)
+    if visible_units is not None:
+        stmt = stmt.join(Family, Family.id == Enrollment.family_id).where(
+            Family.unit_id.in_(visible_units)
+        )
     if family_id is not None:
         stmt = stmt.where(Enrollment.family_id == family_id)
     if staff_id is not None:

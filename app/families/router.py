@@ -1,8 +1,20 @@
 from fastapi import APIRouter, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from app.auth.deps import CurrentPrincipal
+from app.auth.principal import Principal
+from app.auth.scope import (
+    FamilyScope,
+    require_visible_unit,
+    sees_identity_numbers,
+    sees_protected_address,
+    visible_bvc_ids,
+)
 from app.deps import PageDep, SessionDep
+from app.enrollments.models import Enrollment, EnrollmentStatus
 from app.families import service
-from app.families.models import FamilyStatus
+from app.families.models import Family, FamilyStatus
 from app.families.schemas import (
     ChildIn,
     ChildOut,
@@ -25,44 +37,79 @@ from app.pagination import Page
 router = APIRouter(tags=["families"])
 
 
+def family_out(session: Session, principal: Principal, family: Family) -> FamilyOut:
+    """The family as this caller may see it: no identity numbers for socialtjänst, and a
+    protected family's address only for the family's own team."""
+    out = FamilyOut.model_validate(family)
+    if not sees_identity_numbers(principal):
+        for guardian in out.guardians:
+            guardian.identity_number = None
+        for child in out.children:
+            child.identity_number = None
+    if family.protected_identity:
+        team = set(
+            session.execute(
+                select(Enrollment.nurse_id, Enrollment.social_worker_id).where(
+                    Enrollment.family_id == family.id,
+                    Enrollment.status == EnrollmentStatus.active,
+                )
+            ).one_or_none()
+            or ()
+        )
+        if not sees_protected_address(principal, team):
+            out.street_address = out.postal_code = out.city = None
+    return out
+
+
 @router.post("/families", status_code=status.HTTP_201_CREATED)
-def create_family(body: FamilyIn, session: SessionDep) -> FamilyOut:
-    return FamilyOut.model_validate(service.create_family(session, body))
+def create_family(body: FamilyIn, session: SessionDep, principal: CurrentPrincipal) -> FamilyOut:
+    require_visible_unit(session, principal, body.unit_id, "unit_id")
+    return family_out(session, principal, service.create_family(session, body))
 
 
 @router.get("/families")
 def list_families(
     session: SessionDep,
     page: PageDep,
+    principal: CurrentPrincipal,
     unit_id: int | None = None,
     status: FamilyStatus | None = None,
 ) -> Page[FamilySummary]:
-    rows, cursor = service.list_families(session, page, unit_id, status)
+    visible = visible_bvc_ids(session, principal)
+    rows, cursor = service.list_families(session, page, unit_id, status, visible)
     return Page(items=[FamilySummary.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.get("/families/{family_id}")
-def get_family(family_id: int, session: SessionDep) -> FamilyOut:
-    return FamilyOut.model_validate(service.get_family(session, family_id))
+@router.get("/families/{family_id}", dependencies=[FamilyScope])
+def get_family(family_id: int, session: SessionDep, principal: CurrentPrincipal) -> FamilyOut:
+    return family_out(session, principal, service.get_family(session, family_id))
 
 
-@router.patch("/families/{family_id}")
-def update_family(family_id: int, body: FamilyPatch, session: SessionDep) -> FamilyOut:
-    return FamilyOut.model_validate(service.update_family(session, family_id, body))
+@router.patch("/families/{family_id}", dependencies=[FamilyScope])
+def update_family(
+    family_id: int, body: FamilyPatch, session: SessionDep, principal: CurrentPrincipal
+) -> FamilyOut:
+    return family_out(session, principal, service.update_family(session, family_id, body))
 
 
-@router.post("/families/{family_id}/status")
-def change_family_status(family_id: int, body: StatusChange, session: SessionDep) -> FamilyOut:
+@router.post("/families/{family_id}/status", dependencies=[FamilyScope])
+def change_family_status(
+    family_id: int, body: StatusChange, session: SessionDep, principal: CurrentPrincipal
+) -> FamilyOut:
     """Record that the family declined, completed or left the program (with date and reason)."""
-    return FamilyOut.model_validate(service.change_status(session, family_id, body))
+    return family_out(session, principal, service.change_status(session, family_id, body))
 
 
-@router.post("/families/{family_id}/guardians", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/families/{family_id}/guardians",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[FamilyScope],
+)
 def add_guardian(family_id: int, body: GuardianIn, session: SessionDep) -> GuardianOut:
     return GuardianOut.model_validate(service.add_guardian(session, family_id, body))
 
 
-@router.patch("/families/{family_id}/guardians/{guardian_id}")
+@router.patch("/families/{family_id}/guardians/{guardian_id}", dependencies=[FamilyScope])
 def update_guardian(
     family_id: int, guardian_id: int, body: GuardianPatch, session: SessionDep
 ) -> GuardianOut:
@@ -70,23 +117,31 @@ def update_guardian(
     return GuardianOut.model_validate(guardian)
 
 
-@router.post("/families/{family_id}/children", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/families/{family_id}/children",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[FamilyScope],
+)
 def add_child(family_id: int, body: ChildIn, session: SessionDep) -> ChildOut:
     return ChildOut.model_validate(service.add_child(session, family_id, body))
 
 
-@router.patch("/families/{family_id}/children/{child_id}")
+@router.patch("/families/{family_id}/children/{child_id}", dependencies=[FamilyScope])
 def update_child(family_id: int, child_id: int, body: ChildPatch, session: SessionDep) -> ChildOut:
     """Update a child. A birth date re-anchors the plan; a personnummer replaces a reservnummer."""
     return ChildOut.model_validate(service.update_child(session, family_id, child_id, body))
 
 
-@router.post("/families/{family_id}/consents", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/families/{family_id}/consents",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[FamilyScope],
+)
 def add_consent(family_id: int, body: ConsentIn, session: SessionDep) -> ConsentOut:
     return ConsentOut.model_validate(service.add_consent(session, family_id, body))
 
 
-@router.post("/families/{family_id}/consents/{consent_id}/withdrawal")
+@router.post("/families/{family_id}/consents/{consent_id}/withdrawal", dependencies=[FamilyScope])
 def withdraw_consent(
     family_id: int, consent_id: int, body: ConsentWithdrawal, session: SessionDep
 ) -> ConsentWithdrawalOut:

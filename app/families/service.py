@@ -197,8 +197,11 @@ def list_families(
     page: PageParams,
     unit_id: int | None = None,
     status: FamilyStatus | None = None,
+    visible_units: set[int] | None = None,
 ) -> tuple[Sequence[Family], str | None]:
     stmt = select(Family)
+    if visible_units is not None:
+        stmt = stmt.where(Family.unit_id.in_(visible_units))
     if unit_id is not None:
         stmt = stmt.where(Family.unit_id == unit_id)
     if status is not None:

@@ -6,6 +6,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import AwareDatetime
 
+from app.auth.deps import CurrentPrincipal
+from app.auth.scope import (
+    BookingScope,
+    PlannedVisitScope,
+    require_visible_family,
+    require_visible_planned_visit,
+    visible_bvc_ids,
+)
 from app.deps import PageDep, SessionDep, SettingsDep
 from app.errors import InvalidInput, NotFound
 from app.pagination import Page
@@ -38,9 +46,17 @@ def _with_etag(response: Response, booking: Booking) -> BookingDetail:
 
 @router.post("/bookings", status_code=status.HTTP_201_CREATED)
 def create_booking(
-    body: BookingIn, session: SessionDep, settings: SettingsDep, response: Response
+    body: BookingIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    principal: CurrentPrincipal,
 ) -> BookingDetail:
     """Book a joint visit. 409 names the busy staff member; consent must be in force."""
+    if body.planned_visit_id is not None:
+        require_visible_planned_visit(session, principal, body.planned_visit_id)
+    if body.family_id is not None:
+        require_visible_family(session, principal, body.family_id, "family_id")
     booking = service.create_booking(session, body, settings)
     response.headers["Location"] = f"/api/v1/bookings/{booking.id}"
     return _with_etag(response, booking)
@@ -51,6 +67,7 @@ def list_bookings(
     session: SessionDep,
     settings: SettingsDep,
     page: PageDep,
+    principal: CurrentPrincipal,
     staff_id: int | None = None,
     unit_id: int | None = None,
     family_id: int | None = None,
@@ -65,17 +82,18 @@ def list_bookings(
         status=status,
         starts_from=starts_from,
         starts_to=starts_to,
+        visible_units=visible_bvc_ids(session, principal),
     )
     rows, cursor = service.list_bookings(session, page, settings, filters)
     return Page(items=[BookingOut.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.get("/bookings/{booking_id}")
+@router.get("/bookings/{booking_id}", dependencies=[BookingScope])
 def get_booking(booking_id: int, session: SessionDep, response: Response) -> BookingDetail:
     return _with_etag(response, service.get_booking(session, booking_id))
 
 
-@router.patch("/bookings/{booking_id}")
+@router.patch("/bookings/{booking_id}", dependencies=[BookingScope])
 def reschedule_booking(
     booking_id: int,
     body: BookingChange,
@@ -87,7 +105,7 @@ def reschedule_booking(
     return _with_etag(response, service.reschedule(session, booking_id, body, if_match))
 
 
-@router.post("/bookings/{booking_id}/cancellation")
+@router.post("/bookings/{booking_id}/cancellation", dependencies=[BookingScope])
 def cancel_booking(
     booking_id: int,
     body: BookingCancel,
@@ -98,7 +116,7 @@ def cancel_booking(
     return _with_etag(response, service.cancel(session, booking_id, body, if_match))
 
 
-@router.post("/bookings/{booking_id}/no-show")
+@router.post("/bookings/{booking_id}/no-show", dependencies=[BookingScope])
 def mark_no_show(
     booking_id: int,
     body: NoShowIn,
@@ -109,7 +127,11 @@ def mark_no_show(
     return _with_etag(response, service.no_show(session, booking_id, body, if_match))
 
 
-@router.post("/bookings/{booking_id}/outcome", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/bookings/{booking_id}/outcome",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[BookingScope],
+)
 def record_outcome(
     booking_id: int,
     body: OutcomeIn,
@@ -121,7 +143,7 @@ def record_outcome(
     return _with_etag(response, service.record_outcome(session, booking_id, body, if_match))
 
 
-@router.get("/bookings/{booking_id}/outcome")
+@router.get("/bookings/{booking_id}/outcome", dependencies=[BookingScope])
 def get_outcome(booking_id: int, session: SessionDep) -> OutcomeOut:
     booking = service.get_booking(session, booking_id)
     if booking.outcome is None:
@@ -198,7 +220,9 @@ def _prefs(weekday: list[int] | None, part_of_day: PartOfDay | None, limit: int)
     )
 
 
-@router.get("/planned-visits/{planned_visit_id}/slots", tags=["slots"])
+@router.get(
+    "/planned-visits/{planned_visit_id}/slots", tags=["slots"], dependencies=[PlannedVisitScope]
+)
 def planned_visit_slots(
     planned_visit_id: int,
     session: SessionDep,

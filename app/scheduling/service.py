@@ -524,6 +524,7 @@ class BookingFilters:
     status: BookingStatus | None = None
     starts_from: datetime | None = None
     starts_to: datetime | None = None
+    visible_units: set[int] | None = None  # None: no limit (operator)
 
 
 def bookings_query(filters: BookingFilters) -> Select[Booking]:
@@ -543,6 +544,12 @@ def bookings_query(filters: BookingFilters) -> Select[Booking]:
         stmt = stmt.where(Booking.id.in_(participants))
     if filters.family_id is not None:
         stmt = stmt.where(Booking.family_id == filters.family_id)
+    if filters.visible_units is not None:
+        stmt = stmt.where(
+            Booking.family_id.in_(
+                select(Family.id).where(Family.unit_id.in_(filters.visible_units))
+            )
+        )
     if filters.status is not None:
         stmt = stmt.where(Booking.status == filters.status)
     if filters.starts_from is not None:
