@@ -1,5 +1,6 @@
 """Imports every model so that Base.metadata is complete (Alembic, tests)."""
 
+from app.audit.models import AuditEvent
 from app.auth.models import Account, ApiKey
 from app.availability.models import (
     Absence,
@@ -12,6 +13,7 @@ from app.calendar.models import CalendarToken
 from app.db import Base
 from app.enrollments.models import Enrollment, PlannedVisit
 from app.families.models import Child, Consent, Family, Guardian
+from app.http.models import IdempotencyKey
 from app.organizations.models import Collaboration, Organization, Unit
 from app.programs.models import ProgramTemplate, TemplateVisit
 from app.reports.models import Tariff
@@ -23,6 +25,12 @@ from app.scheduling.models import (
     Outcome,
 )
 from app.staff.models import Staff
+from app.webhooks.models import (
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookDeliveryAttempt,
+    WebhookSubscription,
+)
 
 metadata = Base.metadata
 
@@ -30,6 +38,7 @@ __all__ = [
     "Absence",
     "Account",
     "ApiKey",
+    "AuditEvent",
     "Booking",
     "BookingEvent",
     "BookingParticipant",
@@ -42,7 +51,9 @@ __all__ = [
     "ExternalParticipant",
     "Family",
     "Guardian",
+    "IdempotencyKey",
     "Organization",
+    "OutboxEvent",
     "Outcome",
     "PlannedVisit",
     "ProgramTemplate",
@@ -51,6 +62,9 @@ __all__ = [
     "TemplateVisit",
     "Unit",
     "UnitBlockedTime",
+    "WebhookDelivery",
+    "WebhookDeliveryAttempt",
+    "WebhookSubscription",
     "WorkingHours",
     "WorkingHoursOverride",
     "metadata",

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import text
 
+from app.audit.router import router as audit_router
 from app.auth.deps import current_principal, requires
 from app.auth.principal import Scope
 from app.auth.router import public_router as public_auth_router
@@ -21,12 +22,15 @@ from app.deps import SessionDep
 from app.enrollments.router import router as enrollments_router
 from app.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from app.families.router import router as families_router
+from app.http.idempotency import document_idempotency, idempotency_guard
+from app.http.middleware import install_http_hygiene
 from app.imports.router import router as imports_router
 from app.organizations.router import router as organizations_router
 from app.programs.router import router as programs_router
 from app.reports.router import router as reports_router
 from app.scheduling.router import router as scheduling_router
 from app.staff.router import router as staff_router
+from app.webhooks.router import router as webhooks_router
 
 API_PREFIX = "/api/v1"
 PROBLEM_STATUSES = {
@@ -34,8 +38,8 @@ PROBLEM_STATUSES = {
     "401": "Authentication required",
     "403": "Your role lacks the scope",
     "404": "Not found",
-    "409": "Conflict with stored data",
-    "422": "Invalid input; `errors` names each field",
+    "409": "Conflict with stored data, or the Idempotency-Key's first request still runs",
+    "422": "Invalid input (`errors` names each field), or an Idempotency-Key reused",
     "500": "Internal error",
     "503": "Database busy",
 }
@@ -57,10 +61,15 @@ def _problem_openapi(app: FastAPI) -> dict[str, Any]:
     components.pop("ValidationError", None)
     problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path in schema.get("paths", {}).values():
-        for operation in path.values():
+        for method, operation in path.items():
             responses = operation.setdefault("responses", {})
             for code, description in PROBLEM_STATUSES.items():
                 responses[code] = {"description": description, "content": problem}
+            if method in {"post", "put", "patch"}:
+                responses.setdefault(
+                    "413", {"description": "The request body is too large", "content": problem}
+                )
+    document_idempotency(app, schema)
     app.openapi_schema = schema
     return schema
 
@@ -79,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.database_url,
         echo=settings.sql_echo,
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        statement_timeout_ms=settings.statement_timeout_ms,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -87,7 +97,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.state.verifier = Verifier(settings)
 
-    # Every /api/v1 route needs a principal; each router states the scopes it needs.
+    # Every /api/v1 route needs a principal; each router states the scopes it needs. After
+    # the scope check, POSTs honour Idempotency-Key (app/http/idempotency.py), except on the
+    # routers whose responses carry a secret shown once (tokens, API keys, feed secrets):
+    # those responses must never be stored.
+    secret_bearing = (auth_router, calendar_router)
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(current_principal)])
     everyone = Scope.bookings_read  # all roles that work with visits (not auditors)
     for router, read, write in (
@@ -102,15 +116,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         (calendar_router, Scope.bookings_read, Scope.bookings_write),
         (scheduling_router, Scope.bookings_read, Scope.bookings_write),
         (imports_router, Scope.admin, Scope.admin),
+        (audit_router, Scope.audit_read, Scope.audit_read),
         (reports_router, Scope.bookings_read, Scope.admin),
+        (webhooks_router, Scope.admin, Scope.admin),
     ):
         checks = [Depends(requires(read, write))] if read else []
+        if router not in secret_bearing:
+            checks.append(Depends(idempotency_guard))
         api.include_router(router, dependencies=checks)
     app.include_router(api)
     app.include_router(public_auth_router, prefix=API_PREFIX)
     # The secret in the feed's URL is its credential; it must not reach the access log.
     app.include_router(calendar_feed_router)
     install_log_redaction()
+    install_http_hygiene(app, settings, api_prefix=API_PREFIX)
 
     @app.get("/health", tags=["health"])
     def health(session: SessionDep) -> dict[str, str]:

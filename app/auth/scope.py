@@ -5,10 +5,11 @@ families of the BVCs its socialtjänst units collaborate with. Anything else ans
 it did not exist, so ids of other organizations' families reveal nothing.
 """
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.audit import service as audit
 from app.auth.deps import CurrentPrincipal
 from app.auth.principal import Principal, Role
 from app.deps import SessionDep
@@ -53,16 +54,40 @@ def sees_protected_address(principal: Principal | None, team_staff_ids: set[int]
     return principal.staff_id is not None and principal.staff_id in team_staff_ids
 
 
-def family_in_scope(family_id: int, session: SessionDep, principal: CurrentPrincipal) -> None:
+def _audit(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    family_id: int,
+    object_type: str,
+    object_id: int,
+) -> None:
+    """Log the access in the request's transaction: reads commit now, writes with the change."""
+    audit.record(
+        session,
+        request,
+        principal,
+        family_id=family_id,
+        object_type=object_type,
+        object_id=object_id,
+    )
+    if request.method in audit.READ_METHODS:
+        session.commit()
+
+
+def family_in_scope(
+    family_id: int, request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> None:
     """Path dependency: 404 for a family outside the caller's organization and partners."""
     unit_id = session.scalar(select(Family.unit_id).where(Family.id == family_id))
     if unit_id is None:
         raise NotFound(f"family {family_id} not found")
     check_family_visible(session, principal, unit_id, family_id)
+    _audit(request, session, principal, family_id, "family", family_id)
 
 
 def enrollment_in_scope(
-    enrollment_id: int, session: SessionDep, principal: CurrentPrincipal
+    enrollment_id: int, request: Request, session: SessionDep, principal: CurrentPrincipal
 ) -> None:
     row = session.execute(
         select(Enrollment.family_id, Family.unit_id)
@@ -71,29 +96,34 @@ def enrollment_in_scope(
     ).first()
     if row is None or not _visible(session, principal, row.unit_id):
         raise NotFound(f"enrollment {enrollment_id} not found")
+    _audit(request, session, principal, row.family_id, "enrollment", enrollment_id)
 
 
 def planned_visit_in_scope(
-    planned_visit_id: int, session: SessionDep, principal: CurrentPrincipal
+    planned_visit_id: int, request: Request, session: SessionDep, principal: CurrentPrincipal
 ) -> None:
-    unit_id = session.scalar(
-        select(Family.unit_id)
+    row = session.execute(
+        select(Family.unit_id, Family.id)
         .join(Enrollment, Enrollment.family_id == Family.id)
         .join(PlannedVisit, PlannedVisit.enrollment_id == Enrollment.id)
         .where(PlannedVisit.id == planned_visit_id)
-    )
-    if unit_id is None or not _visible(session, principal, unit_id):
+    ).first()
+    if row is None or not _visible(session, principal, row.unit_id):
         raise NotFound(f"planned visit {planned_visit_id} not found")
+    _audit(request, session, principal, row.id, "planned_visit", planned_visit_id)
 
 
-def booking_in_scope(booking_id: int, session: SessionDep, principal: CurrentPrincipal) -> None:
-    unit_id = session.scalar(
-        select(Family.unit_id)
+def booking_in_scope(
+    booking_id: int, request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> None:
+    row = session.execute(
+        select(Family.unit_id, Family.id)
         .join(Booking, Booking.family_id == Family.id)
         .where(Booking.id == booking_id)
-    )
-    if unit_id is None or not _visible(session, principal, unit_id):
+    ).first()
+    if row is None or not _visible(session, principal, row.unit_id):
         raise NotFound(f"booking {booking_id} not found")
+    _audit(request, session, principal, row.id, "booking", booking_id)
 
 
 def _visible(session: Session, principal: Principal, unit_id: int) -> bool:
@@ -102,17 +132,20 @@ def _visible(session: Session, principal: Principal, unit_id: int) -> bool:
 
 
 def require_visible_family(
-    session: Session, principal: Principal, family_id: int, field: str
+    request: Request, session: Session, principal: Principal, family_id: int, field: str
 ) -> None:
     """For bodies naming a family: out of scope reads as 'no such family' (422), not 403."""
     unit_id = session.scalar(select(Family.unit_id).where(Family.id == family_id))
     if unit_id is None or not _visible(session, principal, unit_id):
         raise InvalidInput.on(field, "no such family")
+    _audit(request, session, principal, family_id, "family", family_id)
 
 
-def require_visible_planned_visit(session: Session, principal: Principal, visit_id: int) -> None:
+def require_visible_planned_visit(
+    request: Request, session: Session, principal: Principal, visit_id: int
+) -> None:
     try:
-        planned_visit_in_scope(visit_id, session, principal)
+        planned_visit_in_scope(visit_id, request, session, principal)
     except NotFound:
         raise InvalidInput.on("planned_visit_id", "no such planned visit") from None
 

@@ -1,5 +1,6 @@
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
+from app.audit import service as audit
 from app.auth.deps import CurrentPrincipal
 from app.auth.scope import EnrollmentScope, require_visible_family, visible_bvc_ids
 from app.deps import PageDep, SessionDep
@@ -12,9 +13,11 @@ router = APIRouter(tags=["enrollments"])
 
 
 @router.post("/enrollments", status_code=status.HTTP_201_CREATED)
-def enroll(body: EnrollmentIn, session: SessionDep, principal: CurrentPrincipal) -> PlanOut:
+def enroll(
+    body: EnrollmentIn, request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> PlanOut:
     """Enrol a family (consent in force required) and return its visit plan."""
-    require_visible_family(session, principal, body.family_id, "family_id")
+    require_visible_family(request, session, principal, body.family_id, "family_id")
     enrollment = service.enroll(session, body)
     return service.plan(session, enrollment.id)
 
@@ -24,12 +27,14 @@ def list_enrollments(
     session: SessionDep,
     page: PageDep,
     principal: CurrentPrincipal,
+    request: Request,
     family_id: int | None = None,
     staff_id: int | None = None,
     status: EnrollmentStatus | None = None,
 ) -> Page[EnrollmentOut]:
     visible = visible_bvc_ids(session, principal)
     rows, cursor = service.list_enrollments(session, page, family_id, staff_id, status, visible)
+    audit.record_reads(session, request, principal, [r.family_id for r in rows], "enrollment")
     return Page(items=[EnrollmentOut.model_validate(r) for r in rows], next_cursor=cursor)
 
 

@@ -1,7 +1,8 @@
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.audit import service as audit
 from app.auth.deps import CurrentPrincipal
 from app.auth.principal import Principal
 from app.auth.scope import (
@@ -62,9 +63,13 @@ def family_out(session: Session, principal: Principal, family: Family) -> Family
 
 
 @router.post("/families", status_code=status.HTTP_201_CREATED)
-def create_family(body: FamilyIn, session: SessionDep, principal: CurrentPrincipal) -> FamilyOut:
+def create_family(
+    body: FamilyIn, request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> FamilyOut:
     require_visible_unit(session, principal, body.unit_id, "unit_id")
-    return family_out(session, principal, service.create_family(session, body))
+    family = service.create_family(session, body)
+    audit.record_reads(session, request, principal, [family.id], "family", action="create")
+    return family_out(session, principal, family)
 
 
 @router.get("/families")
@@ -72,11 +77,13 @@ def list_families(
     session: SessionDep,
     page: PageDep,
     principal: CurrentPrincipal,
+    request: Request,
     unit_id: int | None = None,
     status: FamilyStatus | None = None,
 ) -> Page[FamilySummary]:
     visible = visible_bvc_ids(session, principal)
     rows, cursor = service.list_families(session, page, unit_id, status, visible)
+    audit.record_reads(session, request, principal, [r.id for r in rows], "family")
     return Page(items=[FamilySummary.model_validate(r) for r in rows], next_cursor=cursor)
 
 

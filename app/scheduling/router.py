@@ -3,9 +3,10 @@ import io
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import AwareDatetime
 
+from app.audit import service as audit
 from app.auth.deps import CurrentPrincipal
 from app.auth.scope import (
     BookingScope,
@@ -47,6 +48,7 @@ def _with_etag(response: Response, booking: Booking) -> BookingDetail:
 @router.post("/bookings", status_code=status.HTTP_201_CREATED)
 def create_booking(
     body: BookingIn,
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
@@ -54,9 +56,9 @@ def create_booking(
 ) -> BookingDetail:
     """Book a joint visit. 409 names the busy staff member; consent must be in force."""
     if body.planned_visit_id is not None:
-        require_visible_planned_visit(session, principal, body.planned_visit_id)
+        require_visible_planned_visit(request, session, principal, body.planned_visit_id)
     if body.family_id is not None:
-        require_visible_family(session, principal, body.family_id, "family_id")
+        require_visible_family(request, session, principal, body.family_id, "family_id")
     booking = service.create_booking(session, body, settings)
     response.headers["Location"] = f"/api/v1/bookings/{booking.id}"
     return _with_etag(response, booking)
@@ -68,6 +70,7 @@ def list_bookings(
     settings: SettingsDep,
     page: PageDep,
     principal: CurrentPrincipal,
+    request: Request,
     staff_id: int | None = None,
     unit_id: int | None = None,
     family_id: int | None = None,
@@ -85,6 +88,7 @@ def list_bookings(
         visible_units=visible_bvc_ids(session, principal),
     )
     rows, cursor = service.list_bookings(session, page, settings, filters)
+    audit.record_reads(session, request, principal, [r.family_id for r in rows], "booking")
     return Page(items=[BookingOut.model_validate(r) for r in rows], next_cursor=cursor)
 
 
@@ -156,8 +160,10 @@ def get_outcome(booking_id: int, session: SessionDep) -> OutcomeOut:
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def kva_export(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    principal: CurrentPrincipal,
     starts_from: AwareDatetime,
     starts_to: AwareDatetime,
     unit_id: int | None = None,
@@ -165,7 +171,9 @@ def kva_export(
 ) -> Any:
     """KVÅ codes per completed visit (ZV509 for every visit with socialtjänst), JSON or CSV."""
     service.check_range(starts_from, starts_to, settings)
-    rows = service.kva_rows(session, starts_from, starts_to, unit_id)
+    visible = visible_bvc_ids(session, principal)
+    rows = service.kva_rows(session, starts_from, starts_to, unit_id, visible)
+    audit.record_reads(session, request, principal, [r.family_id for r in rows], "kva", "export")
     if format == "json":
         return [row.model_dump() for row in rows]
     out = io.StringIO()

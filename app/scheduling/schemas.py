@@ -172,6 +172,7 @@ class BookingDetail(BookingOut):
 
 class KvaRow(OutputModel):
     booking_id: int
+    family_id: int
     visit_date: str
     unit_hsa_id: str | None
     unit_name: str

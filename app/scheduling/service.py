@@ -52,6 +52,7 @@ from app.scheduling.schemas import (
 )
 from app.staff.models import Staff
 from app.staff.profession import Profession
+from app.webhooks.service import record_booking_event
 
 BOOKABLE_PLAN_STATUSES = {PlanStatus.planned, PlanStatus.cancelled, PlanStatus.missed}
 
@@ -257,6 +258,8 @@ def _event(booking: Booking, action: str, note: str | None = None) -> None:
             note=note,
         )
     )
+    # The webhook outbox row, in this same transaction (app/webhooks).
+    record_booking_event(None, booking, action)
 
 
 def _planned_visit(session: Session, planned_visit_id: int) -> tuple[PlannedVisit, Enrollment]:
@@ -568,7 +571,11 @@ def list_bookings(
 
 
 def kva_rows(
-    session: Session, starts_from: datetime, starts_to: datetime, unit_id: int | None
+    session: Session,
+    starts_from: datetime,
+    starts_to: datetime,
+    unit_id: int | None,
+    visible_units: set[int] | None = None,
 ) -> list[KvaRow]:
     """One row per completed visit with its KVÅ codes, for registering in the journal system."""
     stmt = (
@@ -585,6 +592,8 @@ def kva_rows(
     )
     if unit_id is not None:
         stmt = stmt.where(Family.unit_id == unit_id)
+    if visible_units is not None:
+        stmt = stmt.where(Family.unit_id.in_(visible_units))
     rows = session.execute(stmt).all()
     staff_ids = {i for booking, _, _ in rows if booking.outcome for i in booking.outcome.staff_ids}
     hsa = {
@@ -596,6 +605,7 @@ def kva_rows(
     return [
         KvaRow(
             booking_id=booking.id,
+            family_id=booking.family_id,
             visit_date=local_date(booking.starts_at).isoformat(),
             unit_hsa_id=unit.hsa_id,
             unit_name=unit.name,
