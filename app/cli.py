@@ -5,10 +5,12 @@ from typing import Annotated
 
 import typer
 
+from app.auth.cli import auth_app
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
 from app.imports.cli import import_app
 from app.reports.cli import report_app
+from app.webhooks.cli import webhooks_app
 
 cli = typer.Typer(help="Hembesök: joint BVC and socialtjänst home visits.", no_args_is_help=True)
 
@@ -64,6 +66,8 @@ def export_openapi(
 
 cli.add_typer(import_app, name="import")
 cli.add_typer(report_app, name="report")
+cli.add_typer(auth_app, name="auth")
+cli.add_typer(webhooks_app, name="webhooks")
 
 
 def main() -> None:

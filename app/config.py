@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     local_token_minutes: int = 60
     oidc_issuers: list[OidcIssuer] = Field(default_factory=list)
     jwks_cache_seconds: int = 3600
+    # API hygiene (app/http): request size, PostgreSQL statement timeout, CORS, idempotency keys.
+    max_body_bytes: int = 1024 * 1024  # /api/v1/imports/* use import_max_bytes instead
+    statement_timeout_ms: int = 15_000  # PostgreSQL only; 0 turns it off
+    # Browser origins allowed to call the API; empty (the default) installs no CORS at all.
+    cors_origins: list[str] = Field(default_factory=list)
+    idempotency_ttl_hours: int = 24
+    # A reservation still "in progress" after this long is taken to be from a crashed process.
+    idempotency_lock_seconds: int = 300
 
 
 @lru_cache

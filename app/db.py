@@ -77,17 +77,25 @@ def make_engine(
     echo: bool = False,
     busy_timeout_ms: int = 10_000,
     sqlite_begin: Literal["IMMEDIATE", "DEFERRED"] = "IMMEDIATE",
+    statement_timeout_ms: int | None = None,
 ) -> Engine:
     """An engine for the URL; on SQLite every transaction takes the write lock at BEGIN.
 
     Tests that read through a long-lived session may pass sqlite_begin="DEFERRED" so that
     their reads do not hold the lock the server under test needs.
+
+    statement_timeout_ms (PostgreSQL only) makes the server cancel any statement that runs
+    longer, so one runaway query cannot hold a connection and its locks indefinitely. The
+    application's engine sets it; migrations and the CLI's maintenance engines do not.
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         _configure_sqlite(engine, busy_timeout_ms, sqlite_begin)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    connect_args: dict[str, Any] = {}
+    if url.startswith("postgresql") and statement_timeout_ms:
+        connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

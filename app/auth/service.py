@@ -5,14 +5,14 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import Account, ApiKey
 from app.auth.passwords import hash_password, verify_password
-from app.auth.principal import Principal, Role, Scope
+from app.auth.principal import ROLE_SCOPES, Principal, Role, Scope
 from app.auth.schemas import AccountIn, ApiKeyIn
 from app.auth.tokens import InvalidCredentials, hash_api_key, new_api_key
 from app.clock import now_utc
 from app.crud import get_or_404
 from app.db import rolls_back
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.organizations.models import Organization
+from app.organizations.models import Organization, Unit
 from app.staff.models import Staff
 
 
@@ -44,8 +44,19 @@ def create_account(session: Session, principal: Principal, data: AccountIn) -> A
     organization_id = _organization_for(session, principal, data.organization_id)
     if data.role is Role.system:
         raise InvalidInput.on("role", "systems use API keys, not accounts")
-    if data.staff_id is not None and session.get(Staff, data.staff_id) is None:
-        raise InvalidInput.on("staff_id", "no such staff member")
+    if Scope.audit_read in ROLE_SCOPES[data.role] and not principal.unrestricted:
+        # Auditors oversee the coordinators: their accounts come from the operator or the IdP.
+        raise Forbidden("only the operator may create auditor accounts")
+    if data.staff_id is not None:
+        staff_organization = session.scalar(
+            select(Unit.organization_id)
+            .join(Staff, Staff.unit_id == Unit.id)
+            .where(Staff.id == data.staff_id)
+        )
+        if staff_organization is None:
+            raise InvalidInput.on("staff_id", "no such staff member")
+        if staff_organization != organization_id:
+            raise InvalidInput.on("staff_id", "the staff member works in another organization")
     if session.scalar(select(Account.id).where(Account.username == data.username)):
         raise Conflict("the username is taken")
     account = Account(
@@ -65,6 +76,8 @@ def create_api_key(session: Session, principal: Principal, data: ApiKeyIn) -> tu
     organization_id = _organization_for(session, principal, data.organization_id)
     if Scope.admin in data.scopes and not principal.unrestricted:
         raise Forbidden("only the operator may create keys with the admin scope")
+    if Scope.audit_read in data.scopes and not principal.unrestricted:
+        raise Forbidden("only the operator may create keys with the audit:read scope")
     if data.expires_at is not None and data.expires_at <= now_utc():
         raise InvalidInput.on("expires_at", "must be in the future")
     plain = new_api_key()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import Account, ApiKey
 from app.auth.principal import ROLE_SCOPES, Principal, Role, Scope
 from app.config import OidcIssuer, Settings
+from app.organizations.models import Unit
 from app.staff.models import Staff
 
 LOCAL_ISSUER = "urn:hembesok:local"
@@ -151,8 +152,14 @@ class Verifier:
             raise InvalidCredentials("systems use API keys")
         staff_id = None
         if config.staff_claim and isinstance(claims.get(config.staff_claim), str):
+            # Only staff of the issuer's own organization: an IdP speaks for its users only.
             staff_id = session.scalar(
-                select(Staff.id).where(Staff.hsa_id == claims[config.staff_claim])
+                select(Staff.id)
+                .join(Unit, Unit.id == Staff.unit_id)
+                .where(
+                    Staff.hsa_id == claims[config.staff_claim],
+                    Unit.organization_id == config.organization_id,
+                )
             )
         return Principal(
             f"oidc:{config.issuer}#{claims['sub']}",

@@ -15,6 +15,7 @@ docs/reports.md gives the definitions with the Swedish wording; the short of the
   whose team it staffs), so that a region's figures equal the sum of its municipalities'.
 """
 
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -201,19 +202,24 @@ class EnrollmentFacts:
 def enrollment_on(enrollments: Sequence[EnrollmentFacts], day: date) -> EnrollmentFacts | None:
     """The family's enrollment a visit on `day` belongs to.
 
-    The one running that day (enrolled on or before, not ended before); else the latest that
-    began before it; else the first (a visit before enrollment, e.g. a prenatal contact).
+    The latest begun on or before that day (enrollments follow one another: the one running, or
+    the last one if it has ended); else the first (a visit before enrollment, e.g. prenatal).
     """
-    if not enrollments:
-        return None
-    if len(enrollments) == 1:
-        return enrollments[0]
+    if len(enrollments) <= 1:
+        return enrollments[0] if enrollments else None
     ordered = sorted(enrollments, key=lambda e: (e.enrolled_on, e.enrollment_id))
     started = [e for e in ordered if e.enrolled_on <= day]
-    for enrollment in reversed(started):
-        if enrollment.ended_on is None or enrollment.ended_on >= day:
-            return enrollment
     return started[-1] if started else ordered[0]
+
+
+_BY_YEARS = (
+    AgeGroup.age_0,
+    AgeGroup.age_1,
+    AgeGroup.age_2,
+    AgeGroup.age_3,
+    AgeGroup.age_4,
+    AgeGroup.age_5,
+)
 
 
 def completed_years(born: date, day: date) -> int:
@@ -233,8 +239,7 @@ def age_group(day: date, birth_date: date | None, due_date: date | None) -> AgeG
         return AgeGroup.unknown
     if day < born:
         return AgeGroup.prenatal
-    years = completed_years(born, day)
-    return AgeGroup(str(years)) if years <= 5 else AgeGroup.older
+    return age_group_of_years(completed_years(born, day))
 
 
 def other_actors(
@@ -413,13 +418,16 @@ class _Cell:
             elif family.status == "offered":
                 figures.offered_families_undecided += 1
         groups = figures.families_by_target_group
-        for family_id in self.families:
-            found = families.get(family_id)
-            flags = found.target_groups if found is not None else frozenset()
+        # Few distinct flag combinations: count those, then spread them over the groups.
+        combinations = Counter(
+            found.target_groups if (found := families.get(f)) is not None else frozenset()
+            for f in self.families
+        )
+        for flags, count in combinations.items():
             for group in flags:
-                groups[group] += 1
+                groups[group] += count
             if not flags:
-                groups[TargetGroup.none_of_these] += 1
+                groups[TargetGroup.none_of_these] += count
         return figures
 
 
@@ -431,6 +439,60 @@ class GrantFollowup:
     by_month: dict[int, Indicators]
     # Counted home visits with fewer than two professions, by day: reported with their reason.
     lacking_two_professions: list[Visit]
+
+
+@dataclass(frozen=True, slots=True)
+class VisitGroup:
+    """Completed visits alike in everything the figures read: one per visit, or many at once.
+
+    `family_ids` holds one entry per visit (repeats allowed), so its length is the count.
+    """
+
+    unit_id: int
+    month: int
+    held_at: str
+    age: AgeGroup
+    professions: tuple[str, ...]
+    external_kinds: tuple[str, ...]
+    referrals: tuple[str, ...]
+    social_services_present: bool
+    family_ids: Sequence[int]
+
+
+def group_of(visit: Visit, staff: Mapping[int, StaffFacts]) -> VisitGroup:
+    """One visit as a group of one."""
+    return VisitGroup(
+        unit_id=visit.unit_id,
+        month=visit.day.month,
+        held_at=visit.held_at,
+        age=age_group(visit.day, visit.child_birth_date, visit.child_due_date),
+        professions=visit.professions,
+        external_kinds=visit.external_kinds,
+        referrals=visit.referrals,
+        social_services_present=social_services_present(visit.staff_ids, staff),
+        family_ids=(visit.family_id,),
+    )
+
+
+def age_group_of_years(years: int | None) -> AgeGroup:
+    """The age group from completed years (-1 before birth, None with no child)."""
+    if years is None:
+        return AgeGroup.unknown
+    if years < 0:
+        return AgeGroup.prenatal
+    return _BY_YEARS[years] if years <= 5 else AgeGroup.older
+
+
+def lacking_two_professions(year: int, visits: Iterable[Visit]) -> list[Visit]:
+    """The year's counted home visits with fewer than two professions, by day."""
+    return sorted(
+        (
+            v
+            for v in visits
+            if v.day.year == year and v.held_at == HOME and not has_two_professions(v.professions)
+        ),
+        key=lambda v: (v.day, v.booking_id),
+    )
 
 
 def grant_followup(
@@ -445,47 +507,56 @@ def grant_followup(
     `visits` are the scope's completed visits (any place; those outside the year are ignored);
     `families` are the scope's families offered in the year plus any family with a visit; of
     those offered in the year, the ones in `cohort` (all when None) count as the scope's offers.
+    """
+    in_year = [v for v in visits if v.day.year == year]
+    report = tally(year, (group_of(v, staff) for v in in_year), families, cohort)
+    report.lacking_two_professions = lacking_two_professions(year, in_year)
+    return report
+
+
+def tally(
+    year: int,
+    groups: Iterable[VisitGroup],
+    families: Iterable[FamilyFacts],
+    cohort: Collection[int] | None = None,
+) -> GrantFollowup:
+    """The figures from the year's visit groups and the scope's families (see grant_followup).
+
     A home visit adds one to: home visits; its age group; each of its actors; two professions
-    and joint when it has them (see the functions above).
+    and joint when it has them. Another completed visit adds one to its place. The list of
+    visits lacking two professions is left for the caller (`lacking_two_professions`).
     """
     family_map = {f.family_id: f for f in families}
     total = _Cell()
     by_unit: dict[int, _Cell] = {}
     by_month = {month: _Cell() for month in range(1, 13)}
-    lacking: list[Visit] = []
-    # The same team, professions and actors recur; each combination is worked out once.
-    joint_of: dict[tuple[tuple[str, ...], tuple[int, ...]], bool] = {}
+    # The same professions, actors and ages recur; each combination is worked out once.
     increments_of: dict[tuple[Any, ...], tuple[int, ...]] = {}
-    for visit in visits:
-        day = visit.day
-        if day.year != year:
-            continue
-        unit = by_unit.get(visit.unit_id)
+    for group in groups:
+        unit = by_unit.get(group.unit_id)
         if unit is None:
-            unit = by_unit[visit.unit_id] = _Cell()
-        month = by_month[day.month]
-        if visit.held_at != HOME:
-            place = _PLACE_AT[visit.held_at]
-            total.counts[place] += 1
-            unit.counts[place] += 1
-            month.counts[place] += 1
+            unit = by_unit[group.unit_id] = _Cell()
+        month = by_month[group.month]
+        count = len(group.family_ids)
+        if group.held_at != HOME:
+            place = _PLACE_AT[group.held_at]
+            total.counts[place] += count
+            unit.counts[place] += count
+            month.counts[place] += count
             continue
-        team = (visit.professions, visit.staff_ids)
-        joint = joint_of.get(team)
-        if joint is None:
-            joint = joint_of[team] = is_joint(visit, staff)
-        age = age_group(day, visit.child_birth_date, visit.child_due_date)
-        key = (age, visit.professions, visit.external_kinds, visit.referrals, joint)
+        joint = group.social_services_present and NURSE in group.professions
+        key = (group.age, group.professions, group.external_kinds, group.referrals, joint)
         increments = increments_of.get(key)
         if increments is None:
             increments = increments_of[key] = _increments(key)
-        if _TWO not in increments:
-            lacking.append(visit)
-        for cell in (total, unit, month):
-            counts = cell.counts
-            for index in increments:
-                counts[index] += 1
-            cell.families.add(visit.family_id)
+        total_counts, unit_counts, month_counts = total.counts, unit.counts, month.counts
+        for index in increments:
+            total_counts[index] += count
+            unit_counts[index] += count
+            month_counts[index] += count
+        total.families.update(group.family_ids)
+        unit.families.update(group.family_ids)
+        month.families.update(group.family_ids)
     for family in family_map.values():
         offered_on = family.offered_on
         if offered_on is None or offered_on.year != year:
@@ -497,13 +568,12 @@ def grant_followup(
             unit = by_unit[family.unit_id] = _Cell()
         for cell in (total, unit, by_month[offered_on.month]):
             cell.offers.append(family)
-    lacking.sort(key=lambda v: (v.day, v.booking_id))
     return GrantFollowup(
         year=year,
         totals=total.finish(family_map),
         by_unit={u: by_unit[u].finish(family_map) for u in sorted(by_unit)},
         by_month={m: by_month[m].finish(family_map) for m in range(1, 13)},
-        lacking_two_professions=lacking,
+        lacking_two_professions=[],
     )
 
 

@@ -2,12 +2,23 @@
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, String, Text, cast, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    String,
+    Text,
+    cast,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from app.clock import STOCKHOLM
@@ -145,6 +156,9 @@ class _JsonLists:
             found = self._seen[text] = tuple(json.loads(text))
         return found
 
+    def items(self) -> Iterable[tuple[str, tuple[Any, ...]]]:
+        return self._seen.items()
+
 
 def _completed_in_year(year: int) -> list[ColumnElement[bool]]:
     start, end = year_bounds(year)
@@ -155,31 +169,12 @@ def _completed_in_year(year: int) -> list[ColumnElement[bool]]:
     ]
 
 
-# booking id, family id, unit id, local day, held at, staff ids, professions, external kinds,
-# referrals, KVÅ codes, missing-profession reason
-_VisitRow = tuple[
-    int,
-    int,
-    int,
-    date,
-    str,
-    tuple[int, ...],
-    tuple[str, ...],
-    tuple[str, ...],
-    tuple[str, ...],
-    tuple[str, ...],
-    str | None,
-]
-
-
-def _visit_rows(session: Session, year: int, scope: Scope) -> list[_VisitRow]:
-    """The scope's completed visits of the year, as plain tuples (a national year is large)."""
-    connection = session.connection()
-    in_postgres = connection.dialect.name == "postgresql"
+def _visit_query(year: int, scope: Scope, dialect: str, *extra: Any) -> Any:
+    """Completed visits of the year in scope: booking id, family, BVC, local day, place, staff."""
     # PostgreSQL gives the local date itself; SQLite keeps no zones, so Python converts.
     start = (
         cast(func.timezone(STOCKHOLM.key, Booking.starts_at), Date)
-        if in_postgres
+        if dialect == "postgresql"
         else Booking.starts_at
     )
     stmt = (
@@ -190,46 +185,41 @@ def _visit_rows(session: Session, year: int, scope: Scope) -> list[_VisitRow]:
             start,
             cast(Outcome.held_at, String),
             cast(Outcome.staff_ids, Text),
-            cast(Outcome.professions, Text),
-            cast(Outcome.external_kinds, Text),
-            cast(Outcome.referrals, Text),
-            cast(Outcome.kva_codes, Text),
-            Booking.missing_profession_reason,
+            *extra,
         )
         .join(Outcome, Outcome.booking_id == Booking.id)
         .join(Family, Family.id == Booking.family_id)
         .where(*_completed_in_year(year))
     )
     in_scope = _in_scope(Family.unit_id, scope)
-    if in_scope is not None:
-        stmt = stmt.where(in_scope)
-    parse = _JsonLists()
-    days: dict[Any, date] = {}
-    rows: list[_VisitRow] = []
-    append = rows.append
-    for booking_id, family_id, unit_id, starts, held_at, *lists, reason in connection.execute(stmt):
-        day = days.get(starts)
+    return stmt if in_scope is None else stmt.where(in_scope)
+
+
+class _LocalDays:
+    """Local dates of start instants (SQLite) or the dates PostgreSQL already gave."""
+
+    def __init__(self, dialect: str) -> None:
+        self._given = dialect == "postgresql"
+        self._seen: dict[Any, date] = {}
+
+    def __call__(self, value: Any) -> date:
+        if self._given:
+            return value  # type: ignore[no-any-return]
+        day = self._seen.get(value)
         if day is None:
-            day = days[starts] = (
-                starts if in_postgres else _utc(starts).astimezone(STOCKHOLM).date()  # type: ignore[arg-type]
-            )
-        staff_ids, professions, external_kinds, referrals, kva_codes = lists
-        append(
-            (
-                booking_id,
-                family_id,
-                unit_id,
-                day,
-                held_at,
-                parse(staff_ids),
-                parse(professions),
-                parse(external_kinds),
-                parse(referrals),
-                parse(kva_codes),
-                reason,
-            )
-        )
-    return rows
+            day = self._seen[value] = _utc(value).astimezone(STOCKHOLM).date()
+        return day
+
+
+def _fetch_all(connection: Connection, stmt: Any) -> Sequence[Any]:
+    """All rows; on PostgreSQL straight from the driver (plain tuples, no result processing:
+    the report queries select only integers, text and dates, which psycopg converts itself)."""
+    result = connection.execute(stmt)
+    if connection.dialect.name == "postgresql":
+        rows: Sequence[Any] = result.cursor.fetchall()
+        result.close()
+        return rows
+    return result.all()
 
 
 def _utc(value: datetime) -> datetime:
@@ -250,22 +240,20 @@ def _family_rows(session: Session, year: int, scope: Scope) -> list[ind.FamilyFa
     stmt = select(
         Family.id,
         Family.unit_id,
-        Family.status,
+        cast(Family.status, String),
         Family.offered_on,
         *(column for _, column in flags),
     ).where(_families_of_interest(year, scope))
     families = []
-    for row in session.execute(stmt).tuples():
-        groups = frozenset(group for (group, _), on in zip(flags, row[4:], strict=True) if on)
-        families.append(
-            ind.FamilyFacts(
-                family_id=row[0],
-                unit_id=row[1],
-                status=row[2].value,
-                offered_on=row[3],
-                target_groups=groups,
+    groups_of: dict[tuple[bool, ...], frozenset[ind.TargetGroup]] = {}
+    for family_id, unit_id, status, offered_on, *bits in session.connection().execute(stmt).all():
+        key = tuple(bits)
+        groups = groups_of.get(key)
+        if groups is None:
+            groups = groups_of[key] = frozenset(
+                group for (group, _), on in zip(flags, key, strict=True) if on
             )
-        )
+        families.append(ind.FamilyFacts(family_id, unit_id, status, offered_on, groups))
     return families
 
 
@@ -289,7 +277,7 @@ def _enrollments(session: Session, year: int, scope: Scope) -> dict[int, list[in
         .where(_families_of_interest(year, scope))
     )
     found: dict[int, list[ind.EnrollmentFacts]] = defaultdict(list)
-    for family_id, *rest in session.execute(stmt).tuples():
+    for family_id, *rest in session.connection().execute(stmt).all():
         found[family_id].append(ind.EnrollmentFacts(*rest))
     return found
 
@@ -367,36 +355,53 @@ def _visits(
     """
     step("staff")
     staff = staff_facts(session)
-    step("visits")
-    rows = _visit_rows(session, year, scope)
     step("families")
     families = _family_rows(session, year, scope)
     step("enrollments")
     enrollments = _enrollments(session, year, scope)
+    step("visits")
+    connection = session.connection()
+    dialect = connection.dialect.name
+    # The three lists as one text: the combinations recur, so each is parsed once.
+    lists = (
+        cast(Outcome.professions, Text)
+        + "|"
+        + cast(Outcome.external_kinds, Text)
+        + "|"
+        + cast(Outcome.referrals, Text)
+    )
+    rows = _fetch_all(
+        connection, _visit_query(year, scope, dialect, lists, Booking.missing_profession_reason)
+    )
     without = {r[1] for r in rows if r[1] not in enrollments}
     youngest = _youngest_children(session, list(without)) if without else {}
+    parse = _JsonLists()
+    profiles: dict[str, tuple[tuple[str, ...], ...]] = {}
+    teams: dict[str, tuple[int, ...]] = {}
+    local_day = _LocalDays(dialect)
     visits: list[ind.Visit] = []
     append = visits.append
-    for (
-        booking_id,
-        family_id,
-        unit_id,
-        day,
-        held_at,
-        staff_ids,
-        professions,
-        external_kinds,
-        referrals,
-        kva_codes,
-        reason,
-    ) in rows:
-        enrollment = ind.enrollment_on(enrollments.get(family_id, ()), day)
+    for booking_id, family_id, unit_id, start, held_at, staff_text, profile, reason in rows:
+        day = local_day(start)
+        staff_ids = teams.get(staff_text)
+        if staff_ids is None:
+            staff_ids = teams[staff_text] = parse(staff_text)
+        found = enrollments.get(family_id)
+        enrollment = (
+            found[0]
+            if found is not None and len(found) == 1
+            else ind.enrollment_on(found or (), day)
+        )
         if enrollment is not None:
             born, due = enrollment.child_birth_date, enrollment.child_due_date
             team: int | None = enrollment.team_organization_id
         else:
             born, due = youngest.get(family_id, (None, None))
             team = None
+        parsed = profiles.get(profile)
+        if parsed is None:
+            parsed = profiles[profile] = tuple(parse(part) for part in profile.split("|"))
+        professions, external_kinds, referrals = parsed
         append(
             ind.Visit(
                 booking_id,
@@ -408,7 +413,7 @@ def _visits(
                 professions,
                 external_kinds,
                 referrals,
-                kva_codes,
+                (),
                 reason,
                 born,
                 due,
@@ -453,11 +458,165 @@ def grant_followup(
     """The year's grant indicators for the country, a region or a municipality (and one BVC)."""
     step("scope")
     scope = resolve_scope(session, organization_id, unit_id)
-    visits, families, staff, cohort = _visits(session, year, scope, step)
-    step("figures")
-    report = ind.grant_followup(year, visits, families, staff, cohort)
+    if session.connection().dialect.name == "postgresql" and scope.municipality_id is None:
+        report = _grouped_report(session, year, scope, step)
+    else:
+        visits, families, staff, cohort = _visits(session, year, scope, step)
+        step("figures")
+        report = ind.grant_followup(year, visits, families, staff, cohort)
     units = unit_facts(session, list(report.by_unit))
     return GrantFollowupResult(scope=scope, report=report, units=units)
+
+
+# PostgreSQL, country or region: the visits come grouped by everything the figures read, so a
+# national year is some tens of thousands of rows instead of a quarter of a million. The
+# grouping inputs mirror indicators.py: the index child is the one of the family's enrollment
+# begun last on or before the visit (else its first; with none, its youngest child), aged from
+# its birth date (else due date) in completed years (-1 before); socialtjänst present when a
+# staff member in `social` (StaffFacts.social_services) took part.
+_GROUPED_VISITS = """
+WITH social(id) AS (SELECT unnest(CAST(:social_ids AS integer[]))),
+visit AS (
+    SELECT b.id AS booking_id, b.family_id, f.unit_id,
+           CAST(timezone(:zone, b.starts_at) AS date) AS day,
+           CAST(o.held_at AS text) AS held_at,
+           CAST(o.professions AS text) AS professions,
+           CAST(o.external_kinds AS text) AS external_kinds,
+           CAST(o.referrals AS text) AS referrals,
+           EXISTS (
+               SELECT 1 FROM json_array_elements_text(o.staff_ids) AS present(id)
+               WHERE CAST(present.id AS integer) IN (SELECT id FROM social)
+           ) AS social_present
+    FROM booking AS b
+    JOIN outcome AS o ON o.booking_id = b.id
+    JOIN family AS f ON f.id = b.family_id
+    WHERE b.status = 'completed' AND b.starts_at >= :start AND b.starts_at < :end
+      AND (CAST(:units AS integer[]) IS NULL OR f.unit_id = ANY(CAST(:units AS integer[])))
+),
+aged AS (
+    SELECT visit.*, coalesce(child.birth_date, child.expected_due_date) AS anchor
+    FROM visit
+    LEFT JOIN LATERAL (
+        SELECT e.index_child_id FROM enrollment AS e
+        WHERE e.family_id = visit.family_id
+        ORDER BY (e.enrolled_on <= visit.day) DESC,
+                 CASE WHEN e.enrolled_on <= visit.day THEN e.enrolled_on END DESC,
+                 CASE WHEN e.enrolled_on <= visit.day THEN e.id END DESC,
+                 e.enrolled_on, e.id
+        LIMIT 1
+    ) AS enrolled ON true
+    LEFT JOIN LATERAL (
+        SELECT c.birth_date, c.expected_due_date FROM child AS c
+        WHERE c.id = enrolled.index_child_id
+           OR (enrolled.index_child_id IS NULL AND c.family_id = visit.family_id)
+        ORDER BY coalesce(c.birth_date, c.expected_due_date) DESC NULLS LAST, c.id DESC
+        LIMIT 1
+    ) AS child ON true
+)
+SELECT unit_id, CAST(date_part('month', day) AS integer) AS month, held_at,
+       CASE WHEN anchor IS NULL THEN NULL
+            WHEN day < anchor THEN -1
+            ELSE CAST(date_part('year', age(day, anchor)) AS integer) END AS years,
+       professions, external_kinds, referrals, social_present, array_agg(family_id)
+FROM aged
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+"""
+
+
+def _grouped_report(
+    session: Session, year: int, scope: Scope, step: StepCallback
+) -> ind.GrantFollowup:
+    step("staff")
+    staff = staff_facts(session)
+    step("families")
+    families = _family_rows(session, year, scope)
+    step("enrollments")
+    step("visits")
+    start, end = year_bounds(year)
+    units = sorted(scope.bvc_unit_ids) if scope.bvc_unit_ids is not None else None
+    parse = _JsonLists()
+    parse_professions = _JsonLists()
+    rows = session.connection().execute(
+        text(_GROUPED_VISITS),
+        {
+            "social_ids": sorted(i for i, s in staff.items() if s.social_services),
+            "zone": STOCKHOLM.key,
+            "start": start,
+            "end": end,
+            "units": units,
+        },
+    )
+    groups = [
+        ind.VisitGroup(
+            unit_id=unit_id,
+            month=month,
+            held_at=held_at,
+            age=ind.age_group_of_years(years),
+            professions=parse_professions(professions),
+            external_kinds=parse(external_kinds),
+            referrals=parse(referrals),
+            social_services_present=social_present,
+            family_ids=family_ids,
+        )
+        for (
+            unit_id,
+            month,
+            held_at,
+            years,
+            professions,
+            external_kinds,
+            referrals,
+            social_present,
+            family_ids,
+        ) in rows.cursor.fetchall()
+    ]
+    step("figures")
+    report = ind.tally(year, groups, families)
+    rows.close()
+    lacking = sorted(
+        listed
+        for listed, values in parse_professions.items()
+        if not ind.has_two_professions(values)
+    )
+    report.lacking_two_professions = _lacking_visits(session, year, scope, lacking)
+    return report
+
+
+def _lacking_visits(
+    session: Session, year: int, scope: Scope, professions_texts: Sequence[str]
+) -> list[ind.Visit]:
+    """The year's home visits whose professions are among these (those with fewer than two)."""
+    if not professions_texts:
+        return []
+    connection = session.connection()
+    stmt = _visit_query(
+        year,
+        scope,
+        connection.dialect.name,
+        cast(Outcome.professions, Text),
+        Booking.missing_profession_reason,
+    ).where(
+        cast(Outcome.held_at, String) == "home",
+        cast(Outcome.professions, Text).in_(professions_texts),
+    )
+    parse = _JsonLists()
+    local_day = _LocalDays(connection.dialect.name)
+    visits = [
+        ind.Visit(
+            booking_id=booking_id,
+            family_id=family_id,
+            unit_id=unit_id,
+            day=local_day(start),
+            held_at=held_at,
+            staff_ids=parse(staff_ids),
+            professions=parse(professions),
+            missing_profession_reason=reason,
+        )
+        for booking_id, family_id, unit_id, start, held_at, staff_ids, professions, reason in (
+            _fetch_all(connection, stmt)
+        )
+    ]
+    return ind.lacking_two_professions(year, visits)
 
 
 def tariffs_for(session: Session, organizations: Sequence[Organization]) -> list[Tariff]:
@@ -489,19 +648,24 @@ def compensation(
             "compensation is paid by the region to its BVC units: give the region",
         )
     staff = staff_facts(session)
-    rows = _visit_rows(session, year, scope)
+    connection = session.connection()
+    dialect = connection.dialect.name
+    stmt = _visit_query(year, scope, dialect, cast(Outcome.kva_codes, Text))
+    parse = _JsonLists()
+    local_day = _LocalDays(dialect)
+    rows = _fetch_all(connection, stmt)
     visits = [
         ind.Visit(
-            booking_id=r[0],
-            family_id=r[1],
-            unit_id=r[2],
-            day=r[3],
-            held_at=r[4],
-            staff_ids=r[5],
-            professions=r[6],
-            kva_codes=r[9],
+            booking_id=booking_id,
+            family_id=family_id,
+            unit_id=unit_id,
+            day=local_day(start),
+            held_at=held_at,
+            staff_ids=parse(staff_ids),
+            professions=(),
+            kva_codes=parse(kva_codes),
         )
-        for r in rows
+        for booking_id, family_id, unit_id, start, held_at, staff_ids, kva_codes in rows
     ]
     units = unit_facts(session, list({v.unit_id for v in visits}))
     organizations = (

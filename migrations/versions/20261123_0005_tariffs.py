@@ -1,4 +1,4 @@
-"""tariffs: compensation per home visit with socialtjänst, as data per region and date
+"""tariffs: compensation per home visit with socialtjänst, as data; an index for the reports
 
 Revision ID: 0005
 Revises: 0004
@@ -41,15 +41,28 @@ def upgrade() -> None:
             name=op.f("fk_tariff_organization_id_organization"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tariff")),
-        sa.UniqueConstraint("region_name", "valid_from", name=op.f("uq_tariff_region_name_valid_from")),
+        sa.UniqueConstraint(
+            "region_name", "valid_from", name=op.f("uq_tariff_region_name_valid_from")
+        ),
     )
     with op.batch_alter_table("tariff", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_tariff_organization_id"), ["organization_id"], unique=False
         )
+    # The yearly reports read one year's completed visits (app/reports/models.py).
+    op.create_index(
+        "ix_booking_completed_starts",
+        "booking",
+        ["starts_at"],
+        unique=False,
+        postgresql_include=["id", "family_id", "missing_profession_reason"],
+        postgresql_where=sa.text("status = 'completed'"),
+        sqlite_where=sa.text("status = 'completed'"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_booking_completed_starts", table_name="booking")
     with op.batch_alter_table("tariff", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tariff_organization_id"))
     op.drop_table("tariff")
