@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the scope check, POSTs honour Idempotency-Key (app/http/idempotency.py), except on the
     # routers whose responses carry a secret shown once (tokens, API keys, feed secrets):
     # those responses must never be stored.
-    secret_bearing = (auth_router, calendar_router)
+    secret_bearing = (auth_router, calendar_router, webhooks_router)
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(current_principal)])
     everyone = Scope.bookings_read  # all roles that work with visits (not auditors)
     for router, read, write in (

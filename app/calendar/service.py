@@ -235,7 +235,7 @@ def _load(session: Session, where: list[ColumnElement[bool]], base_url: str) -> 
         select(BookingParticipant.booking_id, BookingParticipant.staff_id)
         .where(BookingParticipant.booking_id.in_(ids))
         .order_by(BookingParticipant.id)
-    ).tuples():
+    ):
         team.setdefault(booking_id, []).append(staff_id)
     externals: dict[int, list[render.External]] = {}
     for booking_id, kind, language in session.execute(
@@ -244,7 +244,7 @@ def _load(session: Session, where: list[ColumnElement[bool]], base_url: str) -> 
         )
         .where(ExternalParticipant.booking_id.in_(ids))
         .order_by(ExternalParticipant.id)
-    ).tuples():
+    ):
         externals.setdefault(booking_id, []).append(render.External(kind.value, language))
     staff = {
         row.id: render.StaffMember(
@@ -286,7 +286,7 @@ def _load(session: Session, where: list[ColumnElement[bool]], base_url: str) -> 
                     sorted({b.planned_visit_id for b in bookings if b.planned_visit_id})
                 )
             )
-        ).tuples()
+        )
     }
     counts: dict[int, int] = {
         template_id: count
@@ -294,7 +294,7 @@ def _load(session: Session, where: list[ColumnElement[bool]], base_url: str) -> 
             select(TemplateVisit.template_id, func.count())
             .where(TemplateVisit.template_id.in_(sorted({t for _, t in planned.values()})))
             .group_by(TemplateVisit.template_id)
-        ).tuples()
+        )
     }
     visits = []
     for b in bookings:

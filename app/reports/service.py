@@ -292,7 +292,7 @@ def _youngest_children(
             select(Child.family_id, Child.id, Child.birth_date, Child.expected_due_date).where(
                 Child.family_id.in_(chunk)
             )
-        ).tuples()
+        )
         best: dict[int, tuple[date, int]] = {}
         for family_id, child_id, born, due in rows:
             key = (born or due or date.min, child_id)
@@ -320,7 +320,7 @@ def _collaborations(
         )
         .join(Unit, Unit.id == Collaboration.social_unit_id)
         .where(Collaboration.bvc_unit_id.in_(sorted(bvc_unit_ids)))
-    ).tuples()
+    )
     found: dict[int, list[ind.CollaborationFacts]] = defaultdict(list)
     for bvc_unit_id, collaboration_id, organization_id, started_on, ended_on in rows:
         found[bvc_unit_id].append(
@@ -334,7 +334,7 @@ def unit_facts(session: Session, unit_ids: Sequence[int]) -> dict[int, ind.UnitF
     for chunk in _chunks(sorted(unit_ids), 1000):
         for unit_id, name, hsa_id, organization_id in session.execute(
             select(Unit.id, Unit.name, Unit.hsa_id, Unit.organization_id).where(Unit.id.in_(chunk))
-        ).tuples():
+        ):
             found[unit_id] = ind.UnitFacts(unit_id, name, hsa_id, organization_id)
     return found
 

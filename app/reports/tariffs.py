@@ -55,7 +55,7 @@ SHIPPED_TARIFFS = (REGION_OREBRO_LAN_2025,)
 
 def seed_tariffs(session: Session) -> int:
     """Add the shipped tariffs not yet present (by region and start date); no commit."""
-    present = set(session.execute(select(Tariff.region_name, Tariff.valid_from)).tuples())
+    present = set(session.execute(select(Tariff.region_name, Tariff.valid_from)))
     added = 0
     for spec in SHIPPED_TARIFFS:
         if (spec.region_name, spec.valid_from) in present:
