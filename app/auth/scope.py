@@ -14,9 +14,9 @@ from app.auth.deps import CurrentPrincipal
 from app.auth.principal import Principal, Role
 from app.deps import SessionDep
 from app.enrollments.models import Enrollment, PlannedVisit
-from app.errors import InvalidInput, NotFound
+from app.errors import Forbidden, InvalidInput, NotFound
 from app.families.models import Family
-from app.organizations.models import Collaboration, Unit, UnitKind
+from app.organizations.models import Collaboration, Organization, Unit, UnitKind
 from app.scheduling.models import Booking
 
 
@@ -159,3 +159,20 @@ FamilyScope = Depends(family_in_scope)
 EnrollmentScope = Depends(enrollment_in_scope)
 PlannedVisitScope = Depends(planned_visit_in_scope)
 BookingScope = Depends(booking_in_scope)
+
+
+def organization_for(
+    session: Session, principal: Principal, requested: int | None, what: str
+) -> int:
+    """The organization a new account, key or subscription belongs to: the caller's own; the
+    operator must name one."""
+    if principal.unrestricted:
+        if requested is None:
+            raise InvalidInput.on("organization_id", "required")
+        if session.get(Organization, requested) is None:
+            raise InvalidInput.on("organization_id", "no such organization")
+        return requested
+    assert principal.organization_id is not None
+    if requested is not None and requested != principal.organization_id:
+        raise Forbidden(f"{what} are created for your own organization only")
+    return principal.organization_id

@@ -7,12 +7,13 @@ from app.auth.models import Account, ApiKey
 from app.auth.passwords import hash_password, verify_password
 from app.auth.principal import ROLE_SCOPES, Principal, Role, Scope
 from app.auth.schemas import AccountIn, ApiKeyIn
+from app.auth.scope import organization_for
 from app.auth.tokens import InvalidCredentials, hash_api_key, new_api_key
 from app.clock import now_utc
 from app.crud import get_or_404
 from app.db import rolls_back
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.organizations.models import Organization, Unit
+from app.organizations.models import Unit
 from app.staff.models import Staff
 
 
@@ -26,22 +27,11 @@ def authenticate(session: Session, username: str, password: str) -> Account:
     return account
 
 
-def _organization_for(session: Session, principal: Principal, requested: int | None) -> int:
-    if principal.unrestricted:
-        if requested is None:
-            raise InvalidInput.on("organization_id", "required")
-        if session.get(Organization, requested) is None:
-            raise InvalidInput.on("organization_id", "no such organization")
-        return requested
-    assert principal.organization_id is not None
-    if requested is not None and requested != principal.organization_id:
-        raise Forbidden("accounts and keys are created for your own organization only")
-    return principal.organization_id
-
-
 @rolls_back
 def create_account(session: Session, principal: Principal, data: AccountIn) -> Account:
-    organization_id = _organization_for(session, principal, data.organization_id)
+    organization_id = organization_for(
+        session, principal, data.organization_id, "accounts and keys"
+    )
     if data.role is Role.system:
         raise InvalidInput.on("role", "systems use API keys, not accounts")
     if Scope.audit_read in ROLE_SCOPES[data.role] and not principal.unrestricted:
@@ -73,7 +63,9 @@ def create_account(session: Session, principal: Principal, data: AccountIn) -> A
 
 @rolls_back
 def create_api_key(session: Session, principal: Principal, data: ApiKeyIn) -> tuple[ApiKey, str]:
-    organization_id = _organization_for(session, principal, data.organization_id)
+    organization_id = organization_for(
+        session, principal, data.organization_id, "accounts and keys"
+    )
     if Scope.admin in data.scopes and not principal.unrestricted:
         raise Forbidden("only the operator may create keys with the admin scope")
     if Scope.audit_read in data.scopes and not principal.unrestricted:

@@ -21,12 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.principal import Principal
+from app.auth.scope import organization_for
 from app.clock import now_utc
 from app.crud import get_or_404
 from app.db import rolls_back
-from app.errors import Forbidden, InvalidInput, NotFound
+from app.errors import InvalidInput, NotFound
 from app.families.models import Family
-from app.organizations.models import Collaboration, Organization, Unit
+from app.organizations.models import Collaboration, Unit
 from app.pagination import PageParams, paginate
 from app.scheduling.models import Booking
 from app.webhooks.models import (
@@ -170,24 +171,11 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _organization_for(session: Session, principal: Principal, requested: int | None) -> int:
-    if principal.unrestricted:
-        if requested is None:
-            raise InvalidInput.on("organization_id", "required")
-        if session.get(Organization, requested) is None:
-            raise InvalidInput.on("organization_id", "no such organization")
-        return requested
-    assert principal.organization_id is not None
-    if requested is not None and requested != principal.organization_id:
-        raise Forbidden("webhooks are created for your own organization only")
-    return principal.organization_id
-
-
 @rolls_back
 def create_subscription(
     session: Session, principal: Principal, data: WebhookSubscriptionIn
 ) -> WebhookSubscription:
-    organization_id = _organization_for(session, principal, data.organization_id)
+    organization_id = organization_for(session, principal, data.organization_id, "webhooks")
     check_url(data.url)
     types = data.event_types or list(EventType)
     subscription = WebhookSubscription(
