@@ -929,10 +929,11 @@ def generate_into(
             report("Families and visits", builder.families_made, plan.families)
         writer.finish()
         conn.commit()
-        if conn.dialect.name == "postgresql":
-            report("Analyzing", plan.families, plan.families)
-            conn.execute(text("ANALYZE"))
-            conn.commit()
+    if engine.dialect.name == "postgresql":
+        # Fresh statistics and visibility maps, as autovacuum would leave them: index-only scans.
+        report("Vacuuming and analyzing", plan.families, plan.families)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
     return {name: writer.counts[name] for name in TABLE_ORDER}
 
 

@@ -2,7 +2,7 @@
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -17,7 +17,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    text,
 )
 from sqlalchemy.orm import Session
 
@@ -155,9 +154,6 @@ class _JsonLists:
         if found is None:
             found = self._seen[text] = tuple(json.loads(text))
         return found
-
-    def items(self) -> Iterable[tuple[str, tuple[Any, ...]]]:
-        return self._seen.items()
 
 
 def _completed_in_year(year: int) -> list[ColumnElement[bool]]:
@@ -458,165 +454,11 @@ def grant_followup(
     """The year's grant indicators for the country, a region or a municipality (and one BVC)."""
     step("scope")
     scope = resolve_scope(session, organization_id, unit_id)
-    if session.connection().dialect.name == "postgresql" and scope.municipality_id is None:
-        report = _grouped_report(session, year, scope, step)
-    else:
-        visits, families, staff, cohort = _visits(session, year, scope, step)
-        step("figures")
-        report = ind.grant_followup(year, visits, families, staff, cohort)
+    visits, families, staff, cohort = _visits(session, year, scope, step)
+    step("figures")
+    report = ind.grant_followup(year, visits, families, staff, cohort)
     units = unit_facts(session, list(report.by_unit))
     return GrantFollowupResult(scope=scope, report=report, units=units)
-
-
-# PostgreSQL, country or region: the visits come grouped by everything the figures read, so a
-# national year is some tens of thousands of rows instead of a quarter of a million. The
-# grouping inputs mirror indicators.py: the index child is the one of the family's enrollment
-# begun last on or before the visit (else its first; with none, its youngest child), aged from
-# its birth date (else due date) in completed years (-1 before); socialtjänst present when a
-# staff member in `social` (StaffFacts.social_services) took part.
-_GROUPED_VISITS = """
-WITH social(id) AS (SELECT unnest(CAST(:social_ids AS integer[]))),
-visit AS (
-    SELECT b.id AS booking_id, b.family_id, f.unit_id,
-           CAST(timezone(:zone, b.starts_at) AS date) AS day,
-           CAST(o.held_at AS text) AS held_at,
-           CAST(o.professions AS text) AS professions,
-           CAST(o.external_kinds AS text) AS external_kinds,
-           CAST(o.referrals AS text) AS referrals,
-           EXISTS (
-               SELECT 1 FROM json_array_elements_text(o.staff_ids) AS present(id)
-               WHERE CAST(present.id AS integer) IN (SELECT id FROM social)
-           ) AS social_present
-    FROM booking AS b
-    JOIN outcome AS o ON o.booking_id = b.id
-    JOIN family AS f ON f.id = b.family_id
-    WHERE b.status = 'completed' AND b.starts_at >= :start AND b.starts_at < :end
-      AND (CAST(:units AS integer[]) IS NULL OR f.unit_id = ANY(CAST(:units AS integer[])))
-),
-aged AS (
-    SELECT visit.*, coalesce(child.birth_date, child.expected_due_date) AS anchor
-    FROM visit
-    LEFT JOIN LATERAL (
-        SELECT e.index_child_id FROM enrollment AS e
-        WHERE e.family_id = visit.family_id
-        ORDER BY (e.enrolled_on <= visit.day) DESC,
-                 CASE WHEN e.enrolled_on <= visit.day THEN e.enrolled_on END DESC,
-                 CASE WHEN e.enrolled_on <= visit.day THEN e.id END DESC,
-                 e.enrolled_on, e.id
-        LIMIT 1
-    ) AS enrolled ON true
-    LEFT JOIN LATERAL (
-        SELECT c.birth_date, c.expected_due_date FROM child AS c
-        WHERE c.id = enrolled.index_child_id
-           OR (enrolled.index_child_id IS NULL AND c.family_id = visit.family_id)
-        ORDER BY coalesce(c.birth_date, c.expected_due_date) DESC NULLS LAST, c.id DESC
-        LIMIT 1
-    ) AS child ON true
-)
-SELECT unit_id, CAST(date_part('month', day) AS integer) AS month, held_at,
-       CASE WHEN anchor IS NULL THEN NULL
-            WHEN day < anchor THEN -1
-            ELSE CAST(date_part('year', age(day, anchor)) AS integer) END AS years,
-       professions, external_kinds, referrals, social_present, array_agg(family_id)
-FROM aged
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-"""
-
-
-def _grouped_report(
-    session: Session, year: int, scope: Scope, step: StepCallback
-) -> ind.GrantFollowup:
-    step("staff")
-    staff = staff_facts(session)
-    step("families")
-    families = _family_rows(session, year, scope)
-    step("enrollments")
-    step("visits")
-    start, end = year_bounds(year)
-    units = sorted(scope.bvc_unit_ids) if scope.bvc_unit_ids is not None else None
-    parse = _JsonLists()
-    parse_professions = _JsonLists()
-    rows = session.connection().execute(
-        text(_GROUPED_VISITS),
-        {
-            "social_ids": sorted(i for i, s in staff.items() if s.social_services),
-            "zone": STOCKHOLM.key,
-            "start": start,
-            "end": end,
-            "units": units,
-        },
-    )
-    groups = [
-        ind.VisitGroup(
-            unit_id=unit_id,
-            month=month,
-            held_at=held_at,
-            age=ind.age_group_of_years(years),
-            professions=parse_professions(professions),
-            external_kinds=parse(external_kinds),
-            referrals=parse(referrals),
-            social_services_present=social_present,
-            family_ids=family_ids,
-        )
-        for (
-            unit_id,
-            month,
-            held_at,
-            years,
-            professions,
-            external_kinds,
-            referrals,
-            social_present,
-            family_ids,
-        ) in rows.cursor.fetchall()
-    ]
-    step("figures")
-    report = ind.tally(year, groups, families)
-    rows.close()
-    lacking = sorted(
-        listed
-        for listed, values in parse_professions.items()
-        if not ind.has_two_professions(values)
-    )
-    report.lacking_two_professions = _lacking_visits(session, year, scope, lacking)
-    return report
-
-
-def _lacking_visits(
-    session: Session, year: int, scope: Scope, professions_texts: Sequence[str]
-) -> list[ind.Visit]:
-    """The year's home visits whose professions are among these (those with fewer than two)."""
-    if not professions_texts:
-        return []
-    connection = session.connection()
-    stmt = _visit_query(
-        year,
-        scope,
-        connection.dialect.name,
-        cast(Outcome.professions, Text),
-        Booking.missing_profession_reason,
-    ).where(
-        cast(Outcome.held_at, String) == "home",
-        cast(Outcome.professions, Text).in_(professions_texts),
-    )
-    parse = _JsonLists()
-    local_day = _LocalDays(connection.dialect.name)
-    visits = [
-        ind.Visit(
-            booking_id=booking_id,
-            family_id=family_id,
-            unit_id=unit_id,
-            day=local_day(start),
-            held_at=held_at,
-            staff_ids=parse(staff_ids),
-            professions=parse(professions),
-            missing_profession_reason=reason,
-        )
-        for booking_id, family_id, unit_id, start, held_at, staff_ids, professions, reason in (
-            _fetch_all(connection, stmt)
-        )
-    ]
-    return ind.lacking_two_professions(year, visits)
 
 
 def tariffs_for(session: Session, organizations: Sequence[Organization]) -> list[Tariff]:
