@@ -26,19 +26,23 @@ def migrate() -> None:
             parents=True, exist_ok=True
         )
     added = run_migrate(settings.database_url)
-    typer.echo(f"database at head; {added} shipped template(s) added")
+    typer.echo(f"database at head; {added} shipped reference row(s) added (templates, tariffs)")
 
 
 @cli.command()
 def demo() -> None:
     """Load demo data into an empty database (does nothing when data exists)."""
-    from app.demo import load_demo
+    from app.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
 
     engine = make_engine(get_settings().database_url)
     with make_sessionmaker(engine)() as session:
         loaded = load_demo(session)
     engine.dispose()
     typer.echo("demo data loaded" if loaded else "database already has data; demo not loaded")
+    typer.echo(
+        f"demo logins (POST /api/v1/auth/token): {', '.join(DEMO_ACCOUNTS)}; "
+        f"password: {DEMO_PASSWORD}"
+    )
 
 
 @cli.command()

@@ -8,6 +8,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.auth import service as auth
+from app.auth.principal import Principal, Role
+from app.auth.schemas import AccountIn
 from app.availability import service as availability
 from app.availability.schemas import BlockedTimeIn, WorkingHoursIn
 from app.clock import STOCKHOLM, now_utc, today_local
@@ -95,6 +98,32 @@ def _book_demo_visits(session: Session, enrollment_id: int, n: int) -> None:
         )
 
 
+DEMO_PASSWORD = "demo-lösenord-2026"
+DEMO_ACCOUNTS = ("koordinator", "sjukskoterska", "socialsekreterare")
+
+
+def _demo_accounts(
+    session: Session, region_id: int, municipality_id: int, nurse_id: int, worker_id: int
+) -> None:
+    """Logins for trying the demo (all share DEMO_PASSWORD; never use in production)."""
+    for username, role, organization_id, staff_id in (
+        ("koordinator", Role.coordinator, region_id, None),
+        ("sjukskoterska", Role.nurse, region_id, nurse_id),
+        ("socialsekreterare", Role.social_worker, municipality_id, worker_id),
+    ):
+        auth.create_account(
+            session,
+            Principal.operator(),
+            AccountIn(
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                organization_id=organization_id,
+                staff_id=staff_id,
+            ),
+        )
+
+
 def load_demo(session: Session) -> bool:
     """Load the demo once: returns False (and writes nothing) when organizations exist."""
     if session.scalar(select(Organization.id).limit(1)) is not None:
@@ -164,6 +193,7 @@ def load_demo(session: Session) -> bool:
         for n, (unit, given, family, profession) in enumerate(people, start=1)
     ]
     nurses, workers = team[:3], team[3:]
+    _demo_accounts(session, region.id, municipality.id, nurses[0].id, workers[0].id)
     week = [
         WorkingHoursIn(weekday=day, start_time=time(8, 0), end_time=time(16, 30))
         for day in range(5)
