@@ -6,7 +6,7 @@ it did not exist, so ids of other organizations' families reveal nothing.
 """
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -32,14 +32,6 @@ def visible_bvc_ids(session: Session, principal: Principal | None) -> set[int] |
         )
     )
     return bvcs | set(partners)
-
-
-def check_family_visible(
-    session: Session, principal: Principal | None, unit_id: int, family_id: int
-) -> None:
-    scope = visible_bvc_ids(session, principal)
-    if scope is not None and unit_id not in scope:
-        raise NotFound(f"family {family_id} not found")
 
 
 def sees_identity_numbers(principal: Principal | None) -> bool:
@@ -75,55 +67,61 @@ def _audit(
         session.commit()
 
 
+def _guard(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    families: Select[int, int],
+    object_type: str,
+    object_id: int,
+) -> None:
+    """404 unless the object's family (selected as family id, BVC unit id) is visible; audit it."""
+    row = session.execute(families).first()
+    if row is None or not _visible(session, principal, row[1]):
+        raise NotFound(f"{object_type.replace('_', ' ')} {object_id} not found")
+    _audit(request, session, principal, row[0], object_type, object_id)
+
+
 def family_in_scope(
     family_id: int, request: Request, session: SessionDep, principal: CurrentPrincipal
 ) -> None:
     """Path dependency: 404 for a family outside the caller's organization and partners."""
-    unit_id = session.scalar(select(Family.unit_id).where(Family.id == family_id))
-    if unit_id is None:
-        raise NotFound(f"family {family_id} not found")
-    check_family_visible(session, principal, unit_id, family_id)
-    _audit(request, session, principal, family_id, "family", family_id)
+    families = select(Family.id, Family.unit_id).where(Family.id == family_id)
+    _guard(request, session, principal, families, "family", family_id)
 
 
 def enrollment_in_scope(
     enrollment_id: int, request: Request, session: SessionDep, principal: CurrentPrincipal
 ) -> None:
-    row = session.execute(
-        select(Enrollment.family_id, Family.unit_id)
-        .join(Family, Family.id == Enrollment.family_id)
+    families = (
+        select(Family.id, Family.unit_id)
+        .join(Enrollment, Enrollment.family_id == Family.id)
         .where(Enrollment.id == enrollment_id)
-    ).first()
-    if row is None or not _visible(session, principal, row.unit_id):
-        raise NotFound(f"enrollment {enrollment_id} not found")
-    _audit(request, session, principal, row.family_id, "enrollment", enrollment_id)
+    )
+    _guard(request, session, principal, families, "enrollment", enrollment_id)
 
 
 def planned_visit_in_scope(
     planned_visit_id: int, request: Request, session: SessionDep, principal: CurrentPrincipal
 ) -> None:
-    row = session.execute(
-        select(Family.unit_id, Family.id)
+    families = (
+        select(Family.id, Family.unit_id)
         .join(Enrollment, Enrollment.family_id == Family.id)
         .join(PlannedVisit, PlannedVisit.enrollment_id == Enrollment.id)
         .where(PlannedVisit.id == planned_visit_id)
-    ).first()
-    if row is None or not _visible(session, principal, row.unit_id):
-        raise NotFound(f"planned visit {planned_visit_id} not found")
-    _audit(request, session, principal, row.id, "planned_visit", planned_visit_id)
+    )
+    _guard(request, session, principal, families, "planned_visit", planned_visit_id)
 
 
 def booking_in_scope(
     booking_id: int, request: Request, session: SessionDep, principal: CurrentPrincipal
 ) -> None:
-    row = session.execute(
-        select(Family.unit_id, Family.id)
+    families = (
+        select(Family.id, Family.unit_id)
         .join(Booking, Booking.family_id == Family.id)
         .where(Booking.id == booking_id)
-    ).first()
-    if row is None or not _visible(session, principal, row.unit_id):
-        raise NotFound(f"booking {booking_id} not found")
-    _audit(request, session, principal, row.id, "booking", booking_id)
+    )
+    _guard(request, session, principal, families, "booking", booking_id)
 
 
 def _visible(session: Session, principal: Principal, unit_id: int) -> bool:
