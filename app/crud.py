@@ -8,9 +8,13 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import ORMOption
 
+from app.db import utcnow
 from app.errors import InvalidInput, NotFound
+from app.http.etag import HasVersion, check_if_match, etag
+from app.models_common import Timestamps
 
 M = TypeVar("M")
+V = TypeVar("V", bound=HasVersion)
 
 
 def get_or_404(
@@ -24,6 +28,26 @@ def get_or_404(
     if obj is None:
         raise NotFound(f"{label} {object_id} not found")
     return obj
+
+
+def get_for_change(
+    session: Session,
+    model: type[V],
+    object_id: int,
+    label: str,
+    if_match: str | None,
+    *,
+    required: bool = True,
+) -> V:
+    """Load a versioned row for a change: 404 when missing, 428/412 unless If-Match is current."""
+    obj = get_or_404(session, model, object_id, label)
+    check_if_match(etag(obj), if_match, required=required, what=label)
+    return obj
+
+
+def touch(parent: Timestamps) -> None:
+    """A part (guardian, child, consent) changed: the parent's row version and ETag rise too."""
+    parent.updated_at = utcnow()
 
 
 def refuse_nulls(model: type[Any], data: Mapping[str, Any]) -> None:

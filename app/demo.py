@@ -199,7 +199,7 @@ def load_demo(session: Session) -> bool:
         for day in range(5)
     ]
     for member in team:
-        availability.replace_working_hours(session, member.id, week)
+        availability.replace_working_hours(session, member.id, week, if_match="*")
     availability.add_blocked_time(
         session,
         social.id,

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -236,6 +237,17 @@ def install_error_handlers(app: FastAPI) -> None:
             "Invalid input",
             "validation-error",
             detail="A number or date in the request is out of range.",
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        # Another writer changed the row between our If-Match check and our UPDATE.
+        return problem_response(
+            412,
+            "Precondition failed",
+            "precondition-failed",
+            detail="The resource changed while you were changing it; fetch it again.",
             instance=request.url.path,
         )
 

@@ -69,6 +69,15 @@ def _problem_openapi(app: FastAPI) -> dict[str, Any]:
                 responses.setdefault(
                     "413", {"description": "The request body is too large", "content": problem}
                 )
+            if any(p.get("name") == "if-match" for p in operation.get("parameters", [])):
+                responses["412"] = {
+                    "description": "If-Match names an older version: fetch it again",
+                    "content": problem,
+                }
+                responses["428"] = {
+                    "description": "If-Match is required for this change",
+                    "content": problem,
+                }
     document_idempotency(app, schema)
     app.openapi_schema = schema
     return schema

@@ -37,6 +37,7 @@ from app.clock import STOCKHOLM
 from app.crud import get_or_404
 from app.db import rolls_back
 from app.errors import Conflict, InvalidInput, NotFound
+from app.http.etag import check_if_match, content_etag
 from app.organizations.models import Organization, Unit
 from app.pagination import PageParams, paginate
 from app.scheduling.models import BookingParticipant
@@ -56,12 +57,23 @@ def _overlapping(spans: Iterable[tuple[time, time]]) -> bool:
     return any(a[1] > b[0] for a, b in itertools.pairwise(ordered))
 
 
+def working_hours_etag(staff_id: int, rows: Sequence[WorkingHours]) -> str:
+    pattern = ";".join(f"{r.weekday},{r.start_time},{r.end_time}" for r in rows)
+    return content_etag("working-hours", staff_id, pattern)
+
+
 @rolls_back
 def replace_working_hours(
-    session: Session, staff_id: int, items: Sequence[WorkingHoursIn]
+    session: Session, staff_id: int, items: Sequence[WorkingHoursIn], if_match: str | None
 ) -> list[WorkingHours]:
-    """The staff member's weekly pattern becomes exactly `items` (an empty list clears it)."""
-    _staff(session, staff_id)
+    """The staff member's weekly pattern becomes exactly `items` (an empty list clears it).
+
+    If-Match must name the pattern the caller read ("*" for any): the staff row is locked
+    first, so two replacements of one pattern cannot both pass the check."""
+    if session.get(Staff, staff_id, with_for_update=True) is None:
+        raise NotFound(f"staff member {staff_id} not found")
+    current = working_hours_etag(staff_id, list_working_hours(session, staff_id))
+    check_if_match(current, if_match, required=True, what="weekly pattern")
     by_day: dict[int, list[tuple[int, WorkingHoursIn]]] = defaultdict(list)
     for index, item in enumerate(items):
         by_day[item.weekday].append((index, item))
@@ -232,9 +244,18 @@ def list_closed_days(
     organization_id: int | None = None,
     from_date: date | None = None,
     to_date: date | None = None,
+    visible_organizations: set[int] | None = None,
 ) -> tuple[Sequence[ClosedDay], str | None]:
-    """Configured closed days; with an organization, its own and the global ones."""
+    """Configured closed days; with an organization, its own and the global ones. Only the
+    global ones and those of `visible_organizations` (None: no limit)."""
     stmt = select(ClosedDay)
+    if visible_organizations is not None:
+        stmt = stmt.where(
+            or_(
+                ClosedDay.organization_id.in_(visible_organizations),
+                ClosedDay.organization_id.is_(None),
+            )
+        )
     if organization_id is not None:
         stmt = stmt.where(
             or_(ClosedDay.organization_id == organization_id, ClosedDay.organization_id.is_(None))

@@ -5,7 +5,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
-from app.models_common import Timestamps, enum_column
+from app.models_common import Timestamps, Versioned, enum_column
 from app.programs.models import ProgramTemplate, TemplateVisit
 from app.programs.plan import PlanStatus
 
@@ -16,7 +16,7 @@ class EnrollmentStatus(StrEnum):
     discontinued = "discontinued"
 
 
-class Enrollment(Timestamps, Base):
+class Enrollment(Versioned, Timestamps, Base):
     """A family in a program: one index child (twins share it), one template version, one team."""
 
     __tablename__ = "enrollment"

@@ -1,4 +1,4 @@
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 
 from app.audit import service as audit
 from app.auth.deps import CurrentPrincipal
@@ -7,6 +7,7 @@ from app.deps import PageDep, SessionDep
 from app.enrollments import service
 from app.enrollments.models import EnrollmentStatus
 from app.enrollments.schemas import EnrollmentIn, EnrollmentOut, EnrollmentTeamChange, PlanOut
+from app.http.etag import IfMatch, etag, set_etag
 from app.pagination import Page
 
 router = APIRouter(tags=["enrollments"])
@@ -39,16 +40,25 @@ def list_enrollments(
 
 
 @router.get("/enrollments/{enrollment_id}", dependencies=[EnrollmentScope])
-def get_enrollment(enrollment_id: int, session: SessionDep) -> EnrollmentOut:
-    return EnrollmentOut.model_validate(service.get_enrollment(session, enrollment_id))
+def get_enrollment(enrollment_id: int, session: SessionDep, response: Response) -> EnrollmentOut:
+    enrollment = service.get_enrollment(session, enrollment_id)
+    set_etag(response, etag(enrollment))
+    return EnrollmentOut.model_validate(enrollment)
 
 
 @router.patch("/enrollments/{enrollment_id}", dependencies=[EnrollmentScope])
 def change_team(
-    enrollment_id: int, body: EnrollmentTeamChange, session: SessionDep
+    enrollment_id: int,
+    body: EnrollmentTeamChange,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> EnrollmentOut:
-    """Change the family's nurse or social worker (continuity matters: change only when needed)."""
-    return EnrollmentOut.model_validate(service.change_team(session, enrollment_id, body))
+    """Change the family's nurse or social worker (continuity matters: change only when needed).
+    If-Match required: 428 without it, 412 when stale."""
+    enrollment = service.change_team(session, enrollment_id, body, if_match)
+    set_etag(response, etag(enrollment))
+    return EnrollmentOut.model_validate(enrollment)
 
 
 @router.get("/enrollments/{enrollment_id}/plan", dependencies=[EnrollmentScope])

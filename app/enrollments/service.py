@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.clock import today_local
-from app.crud import get_or_404
+from app.crud import get_for_change, get_or_404
 from app.db import rolls_back
 from app.enrollments.models import Enrollment, EnrollmentStatus, PlannedVisit
 from app.enrollments.schemas import (
@@ -149,8 +149,10 @@ def enroll(session: Session, data: EnrollmentIn) -> Enrollment:
 
 
 @rolls_back
-def change_team(session: Session, enrollment_id: int, data: EnrollmentTeamChange) -> Enrollment:
-    enrollment = get_enrollment(session, enrollment_id)
+def change_team(
+    session: Session, enrollment_id: int, data: EnrollmentTeamChange, if_match: str | None
+) -> Enrollment:
+    enrollment = get_for_change(session, Enrollment, enrollment_id, "enrollment", if_match)
     family = session.get_one(Family, enrollment.family_id)
     nurse_id = data.nurse_id or enrollment.nurse_id
     social_worker_id = data.social_worker_id or enrollment.social_worker_id

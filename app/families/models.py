@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
 from app.families.identity import IdentityKind
-from app.models_common import Timestamps, enum_column
+from app.models_common import Timestamps, Versioned, enum_column
 
 
 class FamilyStatus(StrEnum):
@@ -22,7 +22,7 @@ class ConsentScope(StrEnum):
     joint_visits = "joint_visits"
 
 
-class Family(Timestamps, Base):
+class Family(Versioned, Timestamps, Base):
     __tablename__ = "family"
     __table_args__ = (Index("ix_family_unit_status", "unit_id", "status"),)
 

@@ -1,4 +1,4 @@
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from app.families.schemas import (
     GuardianPatch,
     StatusChange,
 )
+from app.http.etag import IfMatch, etag, set_etag
 from app.pagination import Page
 
 router = APIRouter(tags=["families"])
@@ -87,24 +88,48 @@ def list_families(
     return Page(items=[FamilySummary.model_validate(r) for r in rows], next_cursor=cursor)
 
 
+def _family_etag(response: Response, session: Session, family_id: int) -> None:
+    """Guardians, children and consents are parts of the family: they share its ETag."""
+    set_etag(response, etag(service.get_family(session, family_id)))
+
+
 @router.get("/families/{family_id}", dependencies=[FamilyScope])
-def get_family(family_id: int, session: SessionDep, principal: CurrentPrincipal) -> FamilyOut:
-    return family_out(session, principal, service.get_family(session, family_id))
+def get_family(
+    family_id: int, session: SessionDep, principal: CurrentPrincipal, response: Response
+) -> FamilyOut:
+    family = service.get_family(session, family_id)
+    set_etag(response, etag(family))
+    return family_out(session, principal, family)
 
 
 @router.patch("/families/{family_id}", dependencies=[FamilyScope])
 def update_family(
-    family_id: int, body: FamilyPatch, session: SessionDep, principal: CurrentPrincipal
+    family_id: int,
+    body: FamilyPatch,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> FamilyOut:
-    return family_out(session, principal, service.update_family(session, family_id, body))
+    """Change a family (If-Match required: 428 without it, 412 when stale)."""
+    family = service.update_family(session, family_id, body, if_match)
+    set_etag(response, etag(family))
+    return family_out(session, principal, family)
 
 
 @router.post("/families/{family_id}/status", dependencies=[FamilyScope])
 def change_family_status(
-    family_id: int, body: StatusChange, session: SessionDep, principal: CurrentPrincipal
+    family_id: int,
+    body: StatusChange,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> FamilyOut:
     """Record that the family declined, completed or left the program (with date and reason)."""
-    return family_out(session, principal, service.change_status(session, family_id, body))
+    family = service.change_status(session, family_id, body, if_match)
+    set_etag(response, etag(family))
+    return family_out(session, principal, family)
 
 
 @router.post(
@@ -112,15 +137,30 @@ def change_family_status(
     status_code=status.HTTP_201_CREATED,
     dependencies=[FamilyScope],
 )
-def add_guardian(family_id: int, body: GuardianIn, session: SessionDep) -> GuardianOut:
-    return GuardianOut.model_validate(service.add_guardian(session, family_id, body))
+def add_guardian(
+    family_id: int,
+    body: GuardianIn,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> GuardianOut:
+    guardian = service.add_guardian(session, family_id, body, if_match)
+    _family_etag(response, session, family_id)
+    return GuardianOut.model_validate(guardian)
 
 
 @router.patch("/families/{family_id}/guardians/{guardian_id}", dependencies=[FamilyScope])
 def update_guardian(
-    family_id: int, guardian_id: int, body: GuardianPatch, session: SessionDep
+    family_id: int,
+    guardian_id: int,
+    body: GuardianPatch,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> GuardianOut:
-    guardian = service.update_guardian(session, family_id, guardian_id, body)
+    """Change a guardian (If-Match with the family's ETag required)."""
+    guardian = service.update_guardian(session, family_id, guardian_id, body, if_match)
+    _family_etag(response, session, family_id)
     return GuardianOut.model_validate(guardian)
 
 
@@ -129,14 +169,32 @@ def update_guardian(
     status_code=status.HTTP_201_CREATED,
     dependencies=[FamilyScope],
 )
-def add_child(family_id: int, body: ChildIn, session: SessionDep) -> ChildOut:
-    return ChildOut.model_validate(service.add_child(session, family_id, body))
+def add_child(
+    family_id: int,
+    body: ChildIn,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ChildOut:
+    child = service.add_child(session, family_id, body, if_match)
+    _family_etag(response, session, family_id)
+    return ChildOut.model_validate(child)
 
 
 @router.patch("/families/{family_id}/children/{child_id}", dependencies=[FamilyScope])
-def update_child(family_id: int, child_id: int, body: ChildPatch, session: SessionDep) -> ChildOut:
-    """Update a child. A birth date re-anchors the plan; a personnummer replaces a reservnummer."""
-    return ChildOut.model_validate(service.update_child(session, family_id, child_id, body))
+def update_child(
+    family_id: int,
+    child_id: int,
+    body: ChildPatch,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ChildOut:
+    """Update a child (If-Match with the family's ETag required). A birth date re-anchors the
+    plan; a personnummer replaces a reservnummer."""
+    child = service.update_child(session, family_id, child_id, body, if_match)
+    _family_etag(response, session, family_id)
+    return ChildOut.model_validate(child)
 
 
 @router.post(
@@ -144,15 +202,29 @@ def update_child(family_id: int, child_id: int, body: ChildPatch, session: Sessi
     status_code=status.HTTP_201_CREATED,
     dependencies=[FamilyScope],
 )
-def add_consent(family_id: int, body: ConsentIn, session: SessionDep) -> ConsentOut:
-    return ConsentOut.model_validate(service.add_consent(session, family_id, body))
+def add_consent(
+    family_id: int,
+    body: ConsentIn,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ConsentOut:
+    consent = service.add_consent(session, family_id, body, if_match)
+    _family_etag(response, session, family_id)
+    return ConsentOut.model_validate(consent)
 
 
 @router.post("/families/{family_id}/consents/{consent_id}/withdrawal", dependencies=[FamilyScope])
 def withdraw_consent(
-    family_id: int, consent_id: int, body: ConsentWithdrawal, session: SessionDep
+    family_id: int,
+    consent_id: int,
+    body: ConsentWithdrawal,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> ConsentWithdrawalOut:
-    consent, cancelled = service.withdraw_consent(session, family_id, consent_id, body)
+    consent, cancelled = service.withdraw_consent(session, family_id, consent_id, body, if_match)
+    _family_etag(response, session, family_id)
     return ConsentWithdrawalOut(
         **ConsentOut.model_validate(consent).model_dump(), cancelled_booking_ids=cancelled
     )

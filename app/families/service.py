@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.clock import now_utc, today_local
-from app.crud import apply_changes, get_or_404, refuse_nulls
+from app.crud import apply_changes, get_for_change, get_or_404, refuse_nulls, touch
 from app.db import rolls_back
 from app.enrollments import service as enrollments
 from app.errors import Conflict, InvalidInput, NotFound
@@ -166,8 +166,10 @@ def create_family(session: Session, data: FamilyIn) -> Family:
 
 
 @rolls_back
-def update_family(session: Session, family_id: int, data: FamilyPatch) -> Family:
-    family = get_family(session, family_id)
+def update_family(
+    session: Session, family_id: int, data: FamilyPatch, if_match: str | None
+) -> Family:
+    family = get_for_change(session, Family, family_id, "family", if_match)
     if data.unit_id is not None:
         _bvc_unit(session, data.unit_id)
     apply_changes(family, data)
@@ -176,8 +178,10 @@ def update_family(session: Session, family_id: int, data: FamilyPatch) -> Family
 
 
 @rolls_back
-def change_status(session: Session, family_id: int, change: StatusChange) -> Family:
-    family = get_family(session, family_id)
+def change_status(
+    session: Session, family_id: int, change: StatusChange, if_match: str | None = None
+) -> Family:
+    family = get_for_change(session, Family, family_id, "family", if_match, required=False)
     if change.status not in _ALLOWED_CHANGES[family.status]:
         raise InvalidInput.on(
             "status", f"a family that is {family.status.value} cannot become {change.status.value}"
@@ -210,12 +214,15 @@ def list_families(
 
 
 @rolls_back
-def add_guardian(session: Session, family_id: int, data: GuardianIn) -> Guardian:
-    family = get_family(session, family_id)
+def add_guardian(
+    session: Session, family_id: int, data: GuardianIn, if_match: str | None = None
+) -> Guardian:
+    family = get_for_change(session, Family, family_id, "family", if_match, required=False)
     if len(family.guardians) >= 4:
         raise InvalidInput.on("guardians", "a family has at most four guardians")
     guardian = _new_guardian(data, "")
     family.guardians.append(guardian)
+    touch(family)
     session.commit()
     return guardian
 
@@ -232,29 +239,37 @@ def _member(session: Session, model: type[MemberT], family_id: int, member_id: i
 
 @rolls_back
 def update_guardian(
-    session: Session, family_id: int, guardian_id: int, data: GuardianPatch
+    session: Session, family_id: int, guardian_id: int, data: GuardianPatch, if_match: str | None
 ) -> Guardian:
+    family = get_for_change(session, Family, family_id, "family", if_match)
     guardian = _member(session, Guardian, family_id, guardian_id)
     changes = data.model_dump(exclude_unset=True, exclude=_IDENTITY_INPUTS)
     refuse_nulls(Guardian, changes)
     for key, value in {**changes, **identity_columns(data, "")}.items():
         setattr(guardian, key, value)
+    touch(family)
     session.commit()
     return guardian
 
 
 @rolls_back
-def add_child(session: Session, family_id: int, data: ChildIn) -> Child:
-    family = get_family(session, family_id)
+def add_child(
+    session: Session, family_id: int, data: ChildIn, if_match: str | None = None
+) -> Child:
+    family = get_for_change(session, Family, family_id, "family", if_match, required=False)
     child = _new_child(session, data, "")
     family.children.append(child)
+    touch(family)
     session.commit()
     return child
 
 
 @rolls_back
-def update_child(session: Session, family_id: int, child_id: int, data: ChildPatch) -> Child:
+def update_child(
+    session: Session, family_id: int, child_id: int, data: ChildPatch, if_match: str | None
+) -> Child:
     """Change a child; a birth date re-anchors the plan, a personnummer re-links the child."""
+    family = get_for_change(session, Family, family_id, "family", if_match)
     child = _member(session, Child, family_id, child_id)
     columns = identity_columns(data, "")
     _ensure_child_identity_free(session, columns, child.id, "identity_number")
@@ -268,13 +283,16 @@ def update_child(session: Session, family_id: int, child_id: int, data: ChildPat
         raise InvalidInput.on("gestational_week_at_birth", "needs birth_date")
     if birth_changed or "expected_due_date" in changes:
         enrollments.reanchor_for_child(session, child)
+    touch(family)
     session.commit()
     return child
 
 
 @rolls_back
-def add_consent(session: Session, family_id: int, data: ConsentIn) -> Consent:
-    family = get_family(session, family_id)
+def add_consent(
+    session: Session, family_id: int, data: ConsentIn, if_match: str | None = None
+) -> Consent:
+    family = get_for_change(session, Family, family_id, "family", if_match, required=False)
     if data.given_by_guardian_id is not None and all(
         g.id != data.given_by_guardian_id for g in family.guardians
     ):
@@ -283,15 +301,21 @@ def add_consent(session: Session, family_id: int, data: ConsentIn) -> Consent:
         raise InvalidInput.on("given_on", "must not be in the future")
     consent = Consent(**data.model_dump())
     family.consents.append(consent)
+    touch(family)
     session.commit()
     return consent
 
 
 @rolls_back
 def withdraw_consent(
-    session: Session, family_id: int, consent_id: int, data: ConsentWithdrawal
+    session: Session,
+    family_id: int,
+    consent_id: int,
+    data: ConsentWithdrawal,
+    if_match: str | None = None,
 ) -> tuple[Consent, list[int]]:
     """Withdraw a consent; returns it and the joint bookings cancelled because of it."""
+    family = get_for_change(session, Family, family_id, "family", if_match, required=False)
     consent = session.get(Consent, consent_id)
     if consent is None or consent.family_id != family_id:
         raise NotFound(f"consent {consent_id} not found in family {family_id}")
@@ -303,7 +327,7 @@ def withdraw_consent(
     consent.withdrawn_on = on
     if data.note:
         consent.note = data.note
-    family = get_family(session, family_id)
+    touch(family)
     cancelled: list[int] = []
     if not consent_in_force(family, on):
         # Without consent there are no joint visits: cancel them now, in this same transaction.

@@ -5,7 +5,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
-from app.models_common import Timestamps, enum_column
+from app.models_common import Timestamps, Versioned, enum_column
 
 
 class OrganizationKind(StrEnum):
@@ -24,7 +24,7 @@ class UnitKind(StrEnum):
     other = "other"
 
 
-class Organization(Timestamps, Base):
+class Organization(Versioned, Timestamps, Base):
     __tablename__ = "organization"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,7 +38,7 @@ class Organization(Timestamps, Base):
     units: Mapped[list["Unit"]] = relationship(back_populates="organization")
 
 
-class Unit(Timestamps, Base):
+class Unit(Versioned, Timestamps, Base):
     __tablename__ = "unit"
     __table_args__ = (
         CheckConstraint("area_type BETWEEN 1 AND 5", name="area_type_range"),
@@ -56,7 +56,7 @@ class Unit(Timestamps, Base):
     organization: Mapped[Organization] = relationship(back_populates="units")
 
 
-class Collaboration(Timestamps, Base):
+class Collaboration(Versioned, Timestamps, Base):
     """A BVC and a socialtjänst unit that run the program together."""
 
     __tablename__ = "collaboration"

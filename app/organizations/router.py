@@ -1,9 +1,19 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
+from app.auth.deps import CurrentPrincipal
+from app.auth.scope import (
+    CollaborationChangeable,
+    OperatorOnly,
+    OrganizationChangeable,
+    UnitChangeable,
+    require_collaboration_party,
+    require_own_organization,
+)
 from app.crud import get_or_404
 from app.deps import PageDep, SessionDep
+from app.http.etag import IfMatch, etag, set_etag
 from app.organizations import service
 from app.organizations.models import Collaboration, OrganizationKind, UnitKind
 from app.organizations.schemas import (
@@ -22,9 +32,13 @@ from app.pagination import Page
 router = APIRouter(tags=["organizations"])
 
 
-@router.post("/organizations", status_code=status.HTTP_201_CREATED)
-def create_organization(body: OrganizationIn, session: SessionDep) -> OrganizationOut:
-    return OrganizationOut.model_validate(service.create_organization(session, body))
+@router.post("/organizations", status_code=status.HTTP_201_CREATED, dependencies=[OperatorOnly])
+def create_organization(
+    body: OrganizationIn, session: SessionDep, response: Response
+) -> OrganizationOut:
+    org = service.create_organization(session, body)
+    set_etag(response, etag(org))
+    return OrganizationOut.model_validate(org)
 
 
 @router.get("/organizations")
@@ -36,21 +50,36 @@ def list_organizations(
 
 
 @router.get("/organizations/{organization_id}")
-def get_organization(organization_id: int, session: SessionDep) -> OrganizationOut:
-    return OrganizationOut.model_validate(service.get_organization(session, organization_id))
-
-
-@router.patch("/organizations/{organization_id}")
-def update_organization(
-    organization_id: int, body: OrganizationPatch, session: SessionDep
+def get_organization(
+    organization_id: int, session: SessionDep, response: Response
 ) -> OrganizationOut:
-    org = service.update_organization(session, organization_id, body)
+    org = service.get_organization(session, organization_id)
+    set_etag(response, etag(org))
+    return OrganizationOut.model_validate(org)
+
+
+@router.patch("/organizations/{organization_id}", dependencies=[OrganizationChangeable])
+def update_organization(
+    organization_id: int,
+    body: OrganizationPatch,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> OrganizationOut:
+    """Change an organization (If-Match required: 428 without it, 412 when stale)."""
+    org = service.update_organization(session, organization_id, body, if_match)
+    set_etag(response, etag(org))
     return OrganizationOut.model_validate(org)
 
 
 @router.post("/units", status_code=status.HTTP_201_CREATED)
-def create_unit(body: UnitIn, session: SessionDep) -> UnitOut:
-    return UnitOut.model_validate(service.create_unit(session, body))
+def create_unit(
+    body: UnitIn, session: SessionDep, principal: CurrentPrincipal, response: Response
+) -> UnitOut:
+    require_own_organization(session, principal, body.organization_id, "organization_id")
+    unit = service.create_unit(session, body)
+    set_etag(response, etag(unit))
+    return UnitOut.model_validate(unit)
 
 
 @router.get("/units")
@@ -65,18 +94,34 @@ def list_units(
 
 
 @router.get("/units/{unit_id}")
-def get_unit(unit_id: int, session: SessionDep) -> UnitOut:
-    return UnitOut.model_validate(service.get_unit(session, unit_id))
+def get_unit(unit_id: int, session: SessionDep, response: Response) -> UnitOut:
+    unit = service.get_unit(session, unit_id)
+    set_etag(response, etag(unit))
+    return UnitOut.model_validate(unit)
 
 
-@router.patch("/units/{unit_id}")
-def update_unit(unit_id: int, body: UnitPatch, session: SessionDep) -> UnitOut:
-    return UnitOut.model_validate(service.update_unit(session, unit_id, body))
+@router.patch("/units/{unit_id}", dependencies=[UnitChangeable])
+def update_unit(
+    unit_id: int,
+    body: UnitPatch,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> UnitOut:
+    """Change a unit (If-Match required: 428 without it, 412 when stale)."""
+    unit = service.update_unit(session, unit_id, body, if_match)
+    set_etag(response, etag(unit))
+    return UnitOut.model_validate(unit)
 
 
 @router.post("/collaborations", status_code=status.HTTP_201_CREATED)
-def create_collaboration(body: CollaborationIn, session: SessionDep) -> CollaborationOut:
-    return CollaborationOut.model_validate(service.create_collaboration(session, body))
+def create_collaboration(
+    body: CollaborationIn, session: SessionDep, principal: CurrentPrincipal, response: Response
+) -> CollaborationOut:
+    require_collaboration_party(session, principal, body.bvc_unit_id, body.social_unit_id)
+    collaboration = service.create_collaboration(session, body)
+    set_etag(response, etag(collaboration))
+    return CollaborationOut.model_validate(collaboration)
 
 
 @router.get("/collaborations")
@@ -88,15 +133,23 @@ def list_collaborations(
 
 
 @router.get("/collaborations/{collaboration_id}")
-def get_collaboration(collaboration_id: int, session: SessionDep) -> CollaborationOut:
-    obj = get_or_404(session, Collaboration, collaboration_id, "collaboration")
-    return CollaborationOut.model_validate(obj)
-
-
-@router.patch("/collaborations/{collaboration_id}")
-def update_collaboration(
-    collaboration_id: int, body: CollaborationPatch, session: SessionDep
+def get_collaboration(
+    collaboration_id: int, session: SessionDep, response: Response
 ) -> CollaborationOut:
-    return CollaborationOut.model_validate(
-        service.update_collaboration(session, collaboration_id, body)
-    )
+    collaboration = get_or_404(session, Collaboration, collaboration_id, "collaboration")
+    set_etag(response, etag(collaboration))
+    return CollaborationOut.model_validate(collaboration)
+
+
+@router.patch("/collaborations/{collaboration_id}", dependencies=[CollaborationChangeable])
+def update_collaboration(
+    collaboration_id: int,
+    body: CollaborationPatch,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> CollaborationOut:
+    """End or change a collaboration (If-Match required: 428 without it, 412 when stale)."""
+    collaboration = service.update_collaboration(session, collaboration_id, body, if_match)
+    set_etag(response, etag(collaboration))
+    return CollaborationOut.model_validate(collaboration)

@@ -3,7 +3,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.crud import apply_changes, get_or_404
+from app.crud import apply_changes, get_for_change, get_or_404
 from app.db import rolls_back
 from app.errors import Conflict, InvalidInput
 from app.organizations.models import Collaboration, Organization, Unit, UnitKind
@@ -41,9 +41,9 @@ def create_organization(session: Session, data: OrganizationIn) -> Organization:
 
 @rolls_back
 def update_organization(
-    session: Session, organization_id: int, data: OrganizationPatch
+    session: Session, organization_id: int, data: OrganizationPatch, if_match: str | None
 ) -> Organization:
-    org = get_organization(session, organization_id)
+    org = get_for_change(session, Organization, organization_id, "organization", if_match)
     _ensure_org_number_free(session, data.org_number, org.id)
     apply_changes(org, data)
     session.commit()
@@ -83,8 +83,8 @@ def create_unit(session: Session, data: UnitIn) -> Unit:
 
 
 @rolls_back
-def update_unit(session: Session, unit_id: int, data: UnitPatch) -> Unit:
-    unit = get_unit(session, unit_id)
+def update_unit(session: Session, unit_id: int, data: UnitPatch, if_match: str | None) -> Unit:
+    unit = get_for_change(session, Unit, unit_id, "unit", if_match)
     _ensure_hsa_free(session, data.hsa_id, unit.id)
     apply_changes(unit, data)
     session.commit()
@@ -136,9 +136,11 @@ def create_collaboration(session: Session, data: CollaborationIn) -> Collaborati
 
 @rolls_back
 def update_collaboration(
-    session: Session, collaboration_id: int, data: CollaborationPatch
+    session: Session, collaboration_id: int, data: CollaborationPatch, if_match: str | None
 ) -> Collaboration:
-    collaboration = get_or_404(session, Collaboration, collaboration_id, "collaboration")
+    collaboration = get_for_change(
+        session, Collaboration, collaboration_id, "collaboration", if_match
+    )
     if data.ended_on is not None and data.ended_on < collaboration.started_on:
         raise InvalidInput.on("ended_on", "must not be before started_on")
     apply_changes(collaboration, data)

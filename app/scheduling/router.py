@@ -3,7 +3,7 @@ import io
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import AwareDatetime
 
 from app.audit import service as audit
@@ -12,11 +12,14 @@ from app.auth.scope import (
     BookingScope,
     PlannedVisitScope,
     require_visible_family,
+    require_visible_participants,
     require_visible_planned_visit,
+    require_visible_staff,
     visible_bvc_ids,
 )
 from app.deps import PageDep, SessionDep, SettingsDep
 from app.errors import InvalidInput, NotFound
+from app.http.etag import IfMatch
 from app.pagination import Page
 from app.scheduling import finder, service
 from app.scheduling.finder import Preferences
@@ -35,9 +38,6 @@ from app.scheduling.schemas import (
 from app.scheduling.slots import PartOfDay, Slot
 
 router = APIRouter(tags=["bookings"])
-IfMatch = Annotated[
-    str | None, Header(description="The booking's ETag, from GET or the last change")
-]
 
 
 def _with_etag(response: Response, booking: Booking) -> BookingDetail:
@@ -59,6 +59,7 @@ def create_booking(
         require_visible_planned_visit(request, session, principal, body.planned_visit_id)
     if body.family_id is not None:
         require_visible_family(request, session, principal, body.family_id, "family_id")
+    require_visible_participants(session, principal, [p.staff_id for p in body.staff or []])
     booking = service.create_booking(session, body, settings)
     response.headers["Location"] = f"/api/v1/bookings/{booking.id}"
     return _with_etag(response, booking)
@@ -103,9 +104,11 @@ def reschedule_booking(
     body: BookingChange,
     session: SessionDep,
     response: Response,
+    principal: CurrentPrincipal,
     if_match: IfMatch = None,
 ) -> BookingDetail:
     """Move a booking (If-Match required: 428 without it, 412 when stale)."""
+    require_visible_participants(session, principal, [p.staff_id for p in body.staff or []])
     return _with_etag(response, service.reschedule(session, booking_id, body, if_match))
 
 
@@ -235,6 +238,7 @@ def planned_visit_slots(
     planned_visit_id: int,
     session: SessionDep,
     settings: SettingsDep,
+    principal: CurrentPrincipal,
     staff_ids: StaffIds = None,
     weekday: Weekdays = None,
     part_of_day: PartOfDay | None = None,
@@ -245,6 +249,7 @@ def planned_visit_slots(
 
     Ranked: the family's own team first, then closest to the ideal age, then earliest.
     """
+    require_visible_staff(session, principal, staff_ids or [], "staff_id")
     slots = finder.slots_for_planned_visit(
         session,
         planned_visit_id,
@@ -260,6 +265,7 @@ def planned_visit_slots(
 def free_slots(
     session: SessionDep,
     settings: SettingsDep,
+    principal: CurrentPrincipal,
     staff_ids: Annotated[list[int], Query(alias="staff_id", min_length=1, max_length=6)],
     from_date: date,
     to_date: date,
@@ -269,7 +275,9 @@ def free_slots(
     part_of_day: PartOfDay | None = None,
     limit: Limit = 20,
 ) -> list[SlotOut]:
-    """Times when all the named staff are free (at most 92 days searched), for follow-ups."""
+    """Times when all the named staff are free (at most 92 days searched), for follow-ups.
+    Staff of organizations yours does not collaborate with read as unknown (422)."""
+    require_visible_staff(session, principal, staff_ids, "staff_id")
     slots = finder.slots_for_staff(
         session,
         staff_ids,

@@ -20,10 +20,9 @@ from app.errors import (
     FieldError,
     InvalidInput,
     NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
 )
 from app.families.models import Family
+from app.http import etag as http_etag
 from app.organizations.models import Unit, UnitKind
 from app.pagination import PageParams, paginate
 from app.programs.models import TemplateVisit
@@ -83,18 +82,11 @@ def local_date(instant: datetime) -> date:
 
 
 def etag(booking: Booking) -> str:
-    return f'"booking-{booking.id}-v{booking.version}"'
+    return http_etag.etag(booking)
 
 
 def check_if_match(booking: Booking, if_match: str | None, *, required: bool) -> None:
-    """412 when the client's copy is stale, 428 when it sent none and one is required."""
-    if if_match is None:
-        if required:
-            raise PreconditionRequired("send If-Match with the booking's ETag")
-        return
-    tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
-    if "*" not in tags and etag(booking) not in tags:
-        raise PreconditionFailed("the booking has changed since you read it; fetch it again")
+    http_etag.check_if_match(etag(booking), if_match, required=required, what="booking")
 
 
 def get_booking(session: Session, booking_id: int) -> Booking:

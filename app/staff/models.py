@@ -2,11 +2,11 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
-from app.models_common import Timestamps, enum_column
+from app.models_common import Timestamps, Versioned, enum_column
 from app.staff.profession import Profession
 
 
-class Staff(Timestamps, Base):
+class Staff(Versioned, Timestamps, Base):
     __tablename__ = "staff"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,7 +3,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.crud import apply_changes, get_or_404
+from app.crud import apply_changes, get_for_change, get_or_404
 from app.db import rolls_back
 from app.errors import Conflict, InvalidInput
 from app.organizations.models import Unit
@@ -45,8 +45,8 @@ def create_staff(session: Session, data: StaffIn) -> Staff:
 
 
 @rolls_back
-def update_staff(session: Session, staff_id: int, data: StaffPatch) -> Staff:
-    staff = get_staff(session, staff_id)
+def update_staff(session: Session, staff_id: int, data: StaffPatch, if_match: str | None) -> Staff:
+    staff = get_for_change(session, Staff, staff_id, "staff", if_match)
     check_staff_fields(session, data.unit_id, data.hsa_id, staff.id)
     apply_changes(staff, data)
     session.commit()
@@ -59,8 +59,15 @@ def list_staff(
     unit_id: int | None = None,
     profession: Profession | None = None,
     active: bool | None = None,
+    organization_ids: set[int] | None = None,
 ) -> tuple[Sequence[Staff], str | None]:
+    """Staff matching the filters; `organization_ids` limits them to those organizations'
+    units (None: no limit)."""
     stmt = select(Staff)
+    if organization_ids is not None:
+        stmt = stmt.where(
+            Staff.unit_id.in_(select(Unit.id).where(Unit.organization_id.in_(organization_ids)))
+        )
     if unit_id is not None:
         stmt = stmt.where(Staff.unit_id == unit_id)
     if profession is not None:

@@ -95,3 +95,31 @@ def family_count(client: Any) -> int:
         cursor = page["next_cursor"]
         if cursor is None:
             return total
+
+
+def etag_url(url: str) -> str:
+    """The resource whose ETag guards a change at `url`: guardians and children are parts of
+    their family and share its ETag."""
+    path = url.split("?")[0]
+    for part in ("/guardians/", "/children/"):
+        if part in path:
+            return path.split(part)[0]
+    return path
+
+
+def read_then_write(client: Any, method: str, url: str, **kwargs: Any) -> Response:
+    """A change as a client makes it: GET the resource, send its ETag back in If-Match."""
+    current = client.get(etag_url(url))
+    headers = dict(kwargs.pop("headers", None) or {})
+    if "etag" in current.headers:
+        headers.setdefault("If-Match", current.headers["etag"])
+    response: Response = client.request(method, url, headers=headers, **kwargs)
+    return response
+
+
+def patch(client: Any, url: str, **kwargs: Any) -> Response:
+    return read_then_write(client, "PATCH", url, **kwargs)
+
+
+def put(client: Any, url: str, **kwargs: Any) -> Response:
+    return read_then_write(client, "PUT", url, **kwargs)

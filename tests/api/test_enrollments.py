@@ -17,6 +17,7 @@ from tests.api.support import (
     TODAY,
     assert_problem,
     create_family,
+    patch,
     pnr,
 )
 from tests.factories import Setting
@@ -105,7 +106,8 @@ def statuses(plan: dict[str, Any]) -> list[str]:
 
 def record_birth(client: TestClient, family: dict[str, Any], born: date, **fields: Any) -> None:
     child = family["children"][0]
-    response = client.patch(
+    response = patch(
+        client,
         f"{API}/families/{family['id']}/children/{child['id']}",
         json={"birth_date": born.isoformat(), **fields},
     )
@@ -217,7 +219,8 @@ def test_changing_the_due_date_before_birth_moves_the_windows(
     plan = enrolled_plan(client, world, family["id"], enrolled_on=ENROLLED.isoformat())
     child = family["children"][0]
     later = DUE + timedelta(weeks=1)
-    response = client.patch(
+    response = patch(
+        client,
         f"{API}/families/{family['id']}/children/{child['id']}",
         json={"expected_due_date": later.isoformat()},
     )
@@ -490,7 +493,7 @@ def test_team_must_be_a_bvc_nurse_and_a_collaborating_social_worker(
 def test_ended_collaboration_no_longer_gives_a_team(client: TestClient, world: Setting) -> None:
     family = consenting_family(client, world)
     collaboration = client.get(f"{API}/collaborations").json()["items"][0]
-    client.patch(f"{API}/collaborations/{collaboration['id']}", json={"ended_on": "2027-03-31"})
+    patch(client, f"{API}/collaborations/{collaboration['id']}", json={"ended_on": "2027-03-31"})
     assert_problem(enroll(client, world, family["id"]), 422, field="social_worker_id")
 
 
@@ -501,7 +504,7 @@ def test_team_change_is_checked_like_enrollment(
     family = consenting_family(client, world)
     enrollment = enrolled_plan(client, world, family["id"])["enrollment"]
     team, field = broken_team(client, world, problem)
-    response = client.patch(f"{API}/enrollments/{enrollment['id']}", json=team)
+    response = patch(client, f"{API}/enrollments/{enrollment['id']}", json=team)
     assert_problem(response, 422, field=field)
     stored = client.get(f"{API}/enrollments/{enrollment['id']}").json()
     assert (stored["nurse_id"], stored["social_worker_id"]) == (
@@ -514,8 +517,8 @@ def test_team_member_is_replaced(client: TestClient, world: Setting) -> None:
     family = consenting_family(client, world)
     enrollment = enrolled_plan(client, world, family["id"])["enrollment"]
     substitute = staff(client, world.social_unit_id, "social_worker")
-    response = client.patch(
-        f"{API}/enrollments/{enrollment['id']}", json={"social_worker_id": substitute}
+    response = patch(
+        client, f"{API}/enrollments/{enrollment['id']}", json={"social_worker_id": substitute}
     )
     assert response.status_code == 200, response.text
     assert response.json() == {**enrollment, "social_worker_id": substitute}
@@ -615,4 +618,4 @@ def test_discontinued_family_can_be_enrolled_again(client: TestClient, world: Se
 def test_unknown_enrollment_is_a_404_problem(client: TestClient, world: Setting) -> None:
     assert_problem(client.get(f"{API}/enrollments/4711"), 404)
     assert_problem(client.get(f"{API}/enrollments/4711/plan"), 404)
-    assert_problem(client.patch(f"{API}/enrollments/4711", json={"nurse_id": 1}), 404)
+    assert_problem(patch(client, f"{API}/enrollments/4711", json={"nurse_id": 1}), 404)

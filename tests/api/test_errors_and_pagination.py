@@ -28,6 +28,7 @@ from tests.api.support import (
     error_fields,
     family_body,
     family_count,
+    patch,
 )
 from tests.factories import Setting
 
@@ -168,7 +169,7 @@ def test_explicit_null_for_a_required_field_is_refused_naming_it(
     }[target]
     read_url = url if target != "guardian" else f"{API}/families/{family['id']}"
     before = client.get(read_url).json()
-    assert_problem(client.patch(url, json={field: None}), 422, field=field)
+    assert_problem(patch(client, url, json={field: None}), 422, field=field)
     assert client.get(read_url).json() == before
 
 
@@ -298,7 +299,7 @@ def test_nul_byte_in_text_is_refused_and_nothing_stored(
 def test_control_characters_in_a_name_are_refused(
     client: TestClient, world: Setting, text: str
 ) -> None:
-    response = client.patch(f"{API}/staff/{world.nurse_id}", json={"given_name": text})
+    response = patch(client, f"{API}/staff/{world.nurse_id}", json={"given_name": text})
     assert_problem(response, 422, field="given_name")
     assert client.get(f"{API}/staff/{world.nurse_id}").json()["given_name"] == "Anna"
 
@@ -310,7 +311,7 @@ def test_nul_byte_in_a_query_is_refused(client: TestClient) -> None:
 
 def test_names_keep_swedish_and_other_scripts(client: TestClient, world: Setting) -> None:
     names = {"given_name": "Åsa-Öyvind", "family_name": "عبد الله"}
-    response = client.patch(f"{API}/staff/{world.nurse_id}", json=names)
+    response = patch(client, f"{API}/staff/{world.nurse_id}", json=names)
     assert response.status_code == 200, response.text
     assert {k: response.json()[k] for k in names} == names
 
@@ -351,8 +352,10 @@ def test_impossible_due_dates_are_refused(client: TestClient, world: Setting, du
     )
     family = create_family(client, world.bvc_id)
     child_id = family["children"][0]["id"]
-    response = client.patch(
-        f"{API}/families/{family['id']}/children/{child_id}", json={"expected_due_date": due}
+    response = patch(
+        client,
+        f"{API}/families/{family['id']}/children/{child_id}",
+        json={"expected_due_date": due},
     )
     assert_problem(response, 422, field="expected_due_date")
 

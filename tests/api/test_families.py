@@ -21,6 +21,7 @@ from tests.api.support import (
     error_fields,
     family_body,
     family_count,
+    patch,
     pnr,
 )
 from tests.factories import Setting
@@ -121,8 +122,10 @@ def test_reference_code_is_never_derived_from_a_name(client: TestClient, world: 
         assert re.fullmatch(r"F-\d{4}-\d{4}", family["reference_code"])
     assert first["reference_code"] != second["reference_code"]
     guardian_id = first["guardians"][0]["id"]
-    renamed = client.patch(
-        f"{API}/families/{first['id']}/guardians/{guardian_id}", json={"family_name": "Andersson"}
+    renamed = patch(
+        client,
+        f"{API}/families/{first['id']}/guardians/{guardian_id}",
+        json={"family_name": "Andersson"},
     )
     assert renamed.status_code == 200, renamed.text
     stored = client.get(f"{API}/families/{first['id']}").json()
@@ -177,7 +180,7 @@ def test_family_is_updated_partially(client: TestClient, world: Setting) -> None
         "interpreter_language": "Arabiska",
         "known_risk_factors": True,
     }
-    response = client.patch(f"{API}/families/{created['id']}", json=changes)
+    response = patch(client, f"{API}/families/{created['id']}", json=changes)
     assert response.status_code == 200, response.text
     updated = response.json()
     assert {k: updated[k] for k in changes} == changes
@@ -192,11 +195,11 @@ def test_family_may_move_only_to_another_bvc(client: TestClient, world: Setting)
         f"{API}/units",
         json={"organization_id": world.region_id, "name": "BVC Lundby", "kind": "bvc"},
     ).json()
-    moved = client.patch(f"{API}/families/{created['id']}", json={"unit_id": other_bvc["id"]})
+    moved = patch(client, f"{API}/families/{created['id']}", json={"unit_id": other_bvc["id"]})
     assert moved.status_code == 200, moved.text
     assert moved.json()["unit_id"] == other_bvc["id"]
-    refused = client.patch(
-        f"{API}/families/{created['id']}", json={"unit_id": world.social_unit_id}
+    refused = patch(
+        client, f"{API}/families/{created['id']}", json={"unit_id": world.social_unit_id}
     )
     assert_problem(refused, 422, field="unit_id")
     assert client.get(f"{API}/families/{created['id']}").json()["unit_id"] == other_bvc["id"]
@@ -204,7 +207,7 @@ def test_family_may_move_only_to_another_bvc(client: TestClient, world: Setting)
 
 def test_status_cannot_be_patched_directly(client: TestClient, world: Setting) -> None:
     created = create_family(client, world.bvc_id)
-    response = client.patch(f"{API}/families/{created['id']}", json={"status": "enrolled"})
+    response = patch(client, f"{API}/families/{created['id']}", json={"status": "enrolled"})
     assert_problem(response, 422, field="status")
     assert client.get(f"{API}/families/{created['id']}").json()["status"] == "offered"
 
@@ -318,7 +321,7 @@ def test_guardian_is_added_and_updated(client: TestClient, world: Setting) -> No
     assert guardian["identity_number"] == digits(personal)
 
     url = f"{API}/families/{family['id']}/guardians/{guardian['id']}"
-    patched = client.patch(url, json={"phone": "070-123 45 67", "email": "omar@example.se"})
+    patched = patch(client, url, json={"phone": "070-123 45 67", "email": "omar@example.se"})
     assert patched.status_code == 200, patched.text
     assert patched.json() == {**guardian, "phone": "070-123 45 67", "email": "omar@example.se"}
     stored = client.get(f"{API}/families/{family['id']}").json()["guardians"]
@@ -340,8 +343,8 @@ def test_guardian_of_another_family_is_not_found(client: TestClient, world: Sett
     first = create_family(client, world.bvc_id)
     second = create_family(client, world.bvc_id)
     guardian_id = first["guardians"][0]["id"]
-    response = client.patch(
-        f"{API}/families/{second['id']}/guardians/{guardian_id}", json={"given_name": "X"}
+    response = patch(
+        client, f"{API}/families/{second['id']}/guardians/{guardian_id}", json={"given_name": "X"}
     )
     assert_problem(response, 404)
     stored = client.get(f"{API}/families/{first['id']}").json()["guardians"][0]
@@ -368,7 +371,7 @@ def test_unborn_child_has_only_a_due_date_until_the_birth_is_recorded(
     child = family["children"][0]
     assert (child["expected_due_date"], child["birth_date"]) == (DUE.isoformat(), None)
 
-    born = client.patch(child_url(family), json={"birth_date": "2027-03-12"})
+    born = patch(client, child_url(family), json={"birth_date": "2027-03-12"})
     assert born.status_code == 200, born.text
     assert born.json()["birth_date"] == "2027-03-12"
     assert born.json()["expected_due_date"] == DUE.isoformat()
@@ -379,8 +382,10 @@ def test_preterm_child_records_gestational_week_at_birth(
     client: TestClient, world: Setting
 ) -> None:
     family = create_family(client, world.bvc_id)
-    born = client.patch(
-        child_url(family), json={"birth_date": "2027-01-25", "gestational_week_at_birth": 33}
+    born = patch(
+        client,
+        child_url(family),
+        json={"birth_date": "2027-01-25", "gestational_week_at_birth": 33},
     )
     assert born.status_code == 200, born.text
     assert born.json()["gestational_week_at_birth"] == 33
@@ -408,7 +413,7 @@ def test_gestational_week_needs_a_birth_date(client: TestClient, world: Setting)
     assert_problem(response, 422, field="children.0.gestational_week_at_birth")
 
     family = create_family(client, world.bvc_id)
-    patched = client.patch(child_url(family), json={"gestational_week_at_birth": 35})
+    patched = patch(client, child_url(family), json={"gestational_week_at_birth": 35})
     assert_problem(patched, 422, field="gestational_week_at_birth")
     assert (
         client.get(f"{API}/families/{family['id']}").json()["children"][0][
@@ -437,7 +442,7 @@ def test_child_needs_a_due_date_or_a_birth_date(client: TestClient, world: Setti
     assert "expected_due_date or birth_date" in problem["detail"]
 
     family = create_family(client, world.bvc_id)
-    cleared = client.patch(child_url(family), json={"expected_due_date": None})
+    cleared = patch(client, child_url(family), json={"expected_due_date": None})
     assert_problem(cleared, 422)
     assert (
         client.get(f"{API}/families/{family['id']}").json()["children"][0]["expected_due_date"]
@@ -450,7 +455,7 @@ def test_birth_date_in_the_future_is_refused(client: TestClient, world: Setting)
     assert_problem(client.post(f"{API}/families", json=body), 422, field="children.0.birth_date")
     family = create_family(client, world.bvc_id)
     assert_problem(
-        client.patch(child_url(family), json={"birth_date": "2027-04-02"}),
+        patch(client, child_url(family), json={"birth_date": "2027-04-02"}),
         422,
         field="birth_date",
     )
@@ -474,8 +479,8 @@ def test_sibling_is_added_to_a_family(client: TestClient, world: Setting) -> Non
 def test_child_of_another_family_is_not_found(client: TestClient, world: Setting) -> None:
     first = create_family(client, world.bvc_id)
     second = create_family(client, world.bvc_id)
-    response = client.patch(
-        child_url(second, first["children"][0]["id"]), json={"birth_date": "2027-03-01"}
+    response = patch(
+        client, child_url(second, first["children"][0]["id"]), json={"birth_date": "2027-03-01"}
     )
     assert_problem(response, 404)
 
@@ -724,7 +729,8 @@ def test_invalid_identity_number_in_a_patch_changes_nothing(
     client: TestClient, world: Setting
 ) -> None:
     family = create_family(client, world.bvc_id)
-    response = client.patch(
+    response = patch(
+        client,
         child_url(family),
         json={"birth_date": "2027-03-01", "identity_number": INVALID_NUMBERS["30 February"]},
     )
@@ -812,7 +818,7 @@ def test_child_is_relinked_from_reservnummer_to_personnummer(
         ],
     )
     personal = pnr(CHILD_BORN, 238)
-    relinked = client.patch(child_url(family), json={"identity_number": personal[2:]})
+    relinked = patch(client, child_url(family), json={"identity_number": personal[2:]})
     assert relinked.status_code == 200, relinked.text
     child = relinked.json()
     assert child["id"] == family["children"][0]["id"]
@@ -851,7 +857,7 @@ def test_the_same_child_identity_cannot_be_registered_twice(
     assert family_count(client) == 1
 
     other = create_family(client, world.bvc_id)
-    patched = client.patch(child_url(other), json={"identity_number": personal})
+    patched = patch(client, child_url(other), json={"identity_number": personal})
     assert_no_database_text(assert_problem(patched, 409))
     assert (
         client.get(f"{API}/families/{other['id']}").json()["children"][0]["identity_number"] is None
@@ -878,8 +884,8 @@ def test_a_child_may_resend_its_own_identity_number(client: TestClient, world: S
         world.bvc_id,
         children=[{"birth_date": CHILD_BORN.isoformat(), "identity_number": personal}],
     )
-    response = client.patch(
-        child_url(family), json={"identity_number": personal, "given_name": "Sara"}
+    response = patch(
+        client, child_url(family), json={"identity_number": personal, "given_name": "Sara"}
     )
     assert response.status_code == 200, response.text
     assert response.json()["given_name"] == "Sara"
@@ -907,7 +913,7 @@ def test_reservnummer_is_unique_per_region_only(client: TestClient, world: Setti
 def test_unknown_family_is_a_404_problem(client: TestClient, world: Setting) -> None:
     for response in (
         client.get(f"{API}/families/8080"),
-        client.patch(f"{API}/families/8080", json={"city": "Örebro"}),
+        patch(client, f"{API}/families/8080", json={"city": "Örebro"}),
         client.post(f"{API}/families/8080/status", json={"status": "declined"}),
         client.post(f"{API}/families/8080/guardians", json={"given_name": "A", "family_name": "B"}),
         client.post(f"{API}/families/8080/children", json={"expected_due_date": "2027-06-01"}),

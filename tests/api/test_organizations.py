@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.support import API, assert_no_database_text, assert_problem
+from tests.api.support import API, assert_no_database_text, assert_problem, patch
 
 
 def create(client: TestClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -48,8 +48,10 @@ def test_organization_is_created_read_updated_and_listed(client: TestClient) -> 
     assert read.status_code == 200
     assert read.json() == created
 
-    patched = client.patch(
-        f"{API}/organizations/{created['id']}", json={"name": "Region Örebro", "kind": "other"}
+    patched = patch(
+        client,
+        f"{API}/organizations/{created['id']}",
+        json={"name": "Region Örebro", "kind": "other"},
     )
     assert patched.status_code == 200, patched.text
     assert patched.json() == {**created, "name": "Region Örebro", "kind": "other"}
@@ -103,14 +105,17 @@ def test_organization_number_taken_by_another_organization_conflicts(client: Tes
     assert_no_database_text(body)
 
     other = municipality(client)
-    patched = client.patch(f"{API}/organizations/{other['id']}", json={"org_number": "232100-0164"})
+    patched = patch(
+        client, f"{API}/organizations/{other['id']}", json={"org_number": "232100-0164"}
+    )
     assert_problem(patched, 409)
     assert client.get(f"{API}/organizations/{other['id']}").json()["org_number"] is None
 
 
 def test_organization_keeps_its_own_number_on_update(client: TestClient) -> None:
     created = region(client, org_number="232100-0164")
-    patched = client.patch(
+    patched = patch(
+        client,
         f"{API}/organizations/{created['id']}",
         json={"org_number": "232100-0164", "addresses_in_feeds": True},
     )
@@ -120,7 +125,7 @@ def test_organization_keeps_its_own_number_on_update(client: TestClient) -> None
 
 def test_unknown_organization_is_a_404_problem(client: TestClient) -> None:
     assert_problem(client.get(f"{API}/organizations/4242"), 404)
-    assert_problem(client.patch(f"{API}/organizations/4242", json={"name": "X"}), 404)
+    assert_problem(patch(client, f"{API}/organizations/4242", json={"name": "X"}), 404)
 
 
 # --- units --------------------------------------------------------------------------------------
@@ -165,11 +170,13 @@ def test_negative_cni_is_refused(client: TestClient) -> None:
 
 def test_unit_is_updated_partially(client: TestClient) -> None:
     created = unit(client, region(client)["id"], "bvc", area_type=1, cni=3.1)
-    patched = client.patch(f"{API}/units/{created['id']}", json={"cni": 1.2, "name": "BVC Vivalla"})
+    patched = patch(
+        client, f"{API}/units/{created['id']}", json={"cni": 1.2, "name": "BVC Vivalla"}
+    )
     assert patched.status_code == 200, patched.text
     assert patched.json() == {**created, "cni": pytest.approx(1.2), "name": "BVC Vivalla"}
     assert_problem(
-        client.patch(f"{API}/units/{created['id']}", json={"area_type": 6}), 422, field="area_type"
+        patch(client, f"{API}/units/{created['id']}", json={"area_type": 6}), 422, field="area_type"
     )
     assert client.get(f"{API}/units/{created['id']}").json()["area_type"] == 1
 
@@ -177,7 +184,7 @@ def test_unit_is_updated_partially(client: TestClient) -> None:
 def test_unit_kind_cannot_be_changed_by_patch(client: TestClient) -> None:
     # A BVC turning into socialtjänst would silently break its collaborations and families.
     created = unit(client, region(client)["id"], "bvc")
-    response = client.patch(f"{API}/units/{created['id']}", json={"kind": "social_services"})
+    response = patch(client, f"{API}/units/{created['id']}", json={"kind": "social_services"})
     assert_problem(response, 422, field="kind")
 
 
@@ -203,7 +210,7 @@ def test_unit_hsa_id_is_unique(client: TestClient) -> None:
     assert_no_database_text(assert_problem(response, 409))
     other = unit(client, org["id"], "mhv")
     assert_problem(
-        client.patch(f"{API}/units/{other['id']}", json={"hsa_id": first["hsa_id"]}), 409
+        patch(client, f"{API}/units/{other['id']}", json={"hsa_id": first["hsa_id"]}), 409
     )
 
 
@@ -234,7 +241,7 @@ def test_units_are_listed_by_organization_and_kind(client: TestClient) -> None:
 
 def test_unknown_unit_is_a_404_problem(client: TestClient) -> None:
     assert_problem(client.get(f"{API}/units/777"), 404)
-    assert_problem(client.patch(f"{API}/units/777", json={"cni": 1}), 404)
+    assert_problem(patch(client, f"{API}/units/777", json={"cni": 1}), 404)
 
 
 # --- collaborations -----------------------------------------------------------------------------
@@ -261,7 +268,7 @@ def test_collaboration_pairs_a_bvc_with_socialtjanst(client: TestClient) -> None
         client.get(f"{API}/collaborations", params={"unit_id": other["id"]}).json()["items"] == []
     )
 
-    ended = client.patch(f"{API}/collaborations/{created['id']}", json={"ended_on": "2026-12-31"})
+    ended = patch(client, f"{API}/collaborations/{created['id']}", json={"ended_on": "2026-12-31"})
     assert ended.status_code == 200, ended.text
     assert ended.json()["ended_on"] == "2026-12-31"
 
@@ -316,7 +323,9 @@ def test_collaboration_cannot_end_before_it_started(client: TestClient) -> None:
     assert_problem(response, 422, field="ended_on")
 
     created = create(client, "collaborations", body)
-    patched = client.patch(f"{API}/collaborations/{created['id']}", json={"ended_on": "2024-06-30"})
+    patched = patch(
+        client, f"{API}/collaborations/{created['id']}", json={"ended_on": "2024-06-30"}
+    )
     assert_problem(patched, 422, field="ended_on")
     assert client.get(f"{API}/collaborations/{created['id']}").json()["ended_on"] is None
 
@@ -324,5 +333,5 @@ def test_collaboration_cannot_end_before_it_started(client: TestClient) -> None:
 def test_unknown_collaboration_is_a_404_problem(client: TestClient) -> None:
     assert_problem(client.get(f"{API}/collaborations/31337"), 404)
     assert_problem(
-        client.patch(f"{API}/collaborations/31337", json={"ended_on": "2026-01-01"}), 404
+        patch(client, f"{API}/collaborations/31337", json={"ended_on": "2026-01-01"}), 404
     )

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.support import API, assert_no_database_text, assert_problem
+from tests.api.support import API, assert_no_database_text, assert_problem, patch
 from tests.factories import Setting
 
 PROFESSIONS = ["bhv_nurse", "social_worker", "midwife", "dental", "librarian", "other"]
@@ -46,7 +46,7 @@ def test_staff_member_is_created_read_updated_and_listed(
     }
     assert client.get(f"{API}/staff/{created['id']}").json() == created
 
-    patched = client.patch(f"{API}/staff/{created['id']}", json={"family_name": "Lindqvist"})
+    patched = patch(client, f"{API}/staff/{created['id']}", json={"family_name": "Lindqvist"})
     assert patched.status_code == 200, patched.text
     assert patched.json() == {**created, "family_name": "Lindqvist"}
 
@@ -78,14 +78,16 @@ def test_hsa_id_held_by_another_staff_member_conflicts(client: TestClient, world
     assert "Karin" not in names
 
     other = create_staff(client, world.bvc_id, hsa_id="SE2321000000-N002")
-    patched = client.patch(f"{API}/staff/{other['id']}", json={"hsa_id": "SE2321000000-N001"})
+    patched = patch(client, f"{API}/staff/{other['id']}", json={"hsa_id": "SE2321000000-N001"})
     assert_problem(patched, 409)
     assert client.get(f"{API}/staff/{other['id']}").json()["hsa_id"] == "SE2321000000-N002"
 
 
 def test_staff_member_may_resend_own_hsa_id(client: TestClient, world: Setting) -> None:
-    patched = client.patch(
-        f"{API}/staff/{world.nurse_id}", json={"hsa_id": "SE2321000000-N001", "active": False}
+    patched = patch(
+        client,
+        f"{API}/staff/{world.nurse_id}",
+        json={"hsa_id": "SE2321000000-N001", "active": False},
     )
     assert patched.status_code == 200, patched.text
     assert patched.json()["active"] is False
@@ -115,7 +117,7 @@ def test_malformed_email_is_refused(client: TestClient, world: Setting, email: s
 
 def test_staff_of_unknown_unit_is_refused(client: TestClient, world: Setting) -> None:
     assert_problem(client.post(f"{API}/staff", json=staff_body(9999)), 422, field="unit_id")
-    patched = client.patch(f"{API}/staff/{world.nurse_id}", json={"unit_id": 9999})
+    patched = patch(client, f"{API}/staff/{world.nurse_id}", json={"unit_id": 9999})
     assert_problem(patched, 422, field="unit_id")
     assert client.get(f"{API}/staff/{world.nurse_id}").json()["unit_id"] == world.bvc_id
 
@@ -140,4 +142,4 @@ def test_staff_are_listed_by_unit_profession_and_active(client: TestClient, worl
 
 def test_unknown_staff_member_is_a_404_problem(client: TestClient, world: Setting) -> None:
     assert_problem(client.get(f"{API}/staff/5555"), 404)
-    assert_problem(client.patch(f"{API}/staff/5555", json={"active": False}), 404)
+    assert_problem(patch(client, f"{API}/staff/5555", json={"active": False}), 404)

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.support import API, assert_problem, create_family
+from tests.api.support import API, assert_problem, create_family, patch
 from tests.factories import Setting
 
 TILLSAMMANS = "tillsammans-for-en-trygg-start"
@@ -336,8 +336,8 @@ def test_birth_reanchors_by_the_rules_of_the_enrolled_version(
 
     family_id = plan["enrollment"]["family_id"]
     child_id = plan["enrollment"]["index_child_id"]
-    client.patch(
-        f"{API}/families/{family_id}/children/{child_id}", json={"birth_date": "2027-03-10"}
+    patch(
+        client, f"{API}/families/{family_id}/children/{child_id}", json={"birth_date": "2027-03-10"}
     )
     after = client.get(f"{API}/enrollments/{plan['enrollment']['id']}/plan").json()
     # Version 1 says 15 weeks: 10 March + 105 days.

@@ -11,6 +11,7 @@ from app.audit.models import AuditEvent
 from app.enrollments import service as enrollments
 from app.enrollments.schemas import EnrollmentIn
 from tests import factories
+from tests.api.support import patch
 
 API = "/api/v1"
 SECOND = "SELECT MIN(id) + 1 FROM audit_event"
@@ -53,7 +54,7 @@ def test_reads_searches_and_writes_of_a_family_are_logged(client, session, famil
     assert read[0].path == f"{API}/families/{family_id}"
     client.get(f"{API}/families")
     assert len(_events(session, family_id=family_id, action="search")) == 1
-    client.patch(f"{API}/families/{family_id}", json={"spoken_language": "svenska"})
+    patch(client, f"{API}/families/{family_id}", json={"spoken_language": "svenska"})
     assert len(_events(session, family_id=family_id, action="write")) == 1
 
 

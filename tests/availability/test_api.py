@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests import factories
-from tests.api.support import API, assert_problem
+from tests.api.support import API, assert_problem, put
 
 WEEK = [{"weekday": d, "start_time": "08:00", "end_time": "12:00"} for d in range(5)] + [
     {"weekday": d, "start_time": "12:30", "end_time": "16:30"} for d in range(5)
@@ -31,7 +31,7 @@ def ok(response: Any, status: int = 200) -> Any:
 
 def test_weekly_pattern_is_replaced_as_a_whole(api: TestClient, world: factories.Setting) -> None:
     url = f"{API}/staff/{world.nurse_id}/working-hours"
-    first = ok(api.put(url, json=WEEK))
+    first = ok(put(api, url, json=WEEK))
     assert len(first) == 10
     assert first[0] == {
         "id": first[0]["id"],
@@ -41,9 +41,9 @@ def test_weekly_pattern_is_replaced_as_a_whole(api: TestClient, world: factories
         "end_time": "12:00:00",
     }
 
-    ok(api.put(url, json=[{"weekday": 2, "start_time": "09:00", "end_time": "15:00"}]))
+    ok(put(api, url, json=[{"weekday": 2, "start_time": "09:00", "end_time": "15:00"}]))
     assert [(h["weekday"], h["start_time"]) for h in ok(api.get(url))] == [(2, "09:00:00")]
-    assert ok(api.put(url, json=[])) == []
+    assert ok(put(api, url, json=[])) == []
 
 
 @pytest.mark.parametrize(
@@ -66,12 +66,12 @@ def test_weekly_pattern_is_replaced_as_a_whole(api: TestClient, world: factories
 def test_bad_working_hours_name_the_field(
     api: TestClient, world: factories.Setting, body: list[dict[str, Any]], field: str
 ) -> None:
-    response = api.put(f"{API}/staff/{world.nurse_id}/working-hours", json=body)
+    response = put(api, f"{API}/staff/{world.nurse_id}/working-hours", json=body)
     assert_problem(response, 422, field=field)
 
 
 def test_working_hours_of_an_unknown_staff_member_is_404(api: TestClient) -> None:
-    assert_problem(api.put(f"{API}/staff/999999/working-hours", json=WEEK), 404)
+    assert_problem(put(api, f"{API}/staff/999999/working-hours", json=WEEK), 404)
     assert_problem(api.get(f"{API}/staff/999999/working-hours"), 404)
 
 

@@ -50,8 +50,8 @@ def working_days(intervals: list[Interval]) -> list[date]:
 def world(session: Session) -> factories.Setting:
     s = factories.setting(session)
     weekdays = [WorkingHoursIn(weekday=d, start_time=time(8), end_time=time(16)) for d in range(5)]
-    service.replace_working_hours(session, s.nurse_id, weekdays)
-    service.replace_working_hours(session, s.social_worker_id, weekdays)
+    service.replace_working_hours(session, s.nurse_id, weekdays, if_match="*")
+    service.replace_working_hours(session, s.social_worker_id, weekdays, if_match="*")
     return s
 
 

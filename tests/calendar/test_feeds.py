@@ -11,6 +11,7 @@ from app.calendar.models import CalendarToken
 from app.staff import service as staff_service
 from app.staff.profession import Profession
 from app.staff.schemas import StaffIn
+from tests.api.support import patch
 from tests.calendar.conftest import (
     API,
     NOW,
@@ -103,7 +104,9 @@ def test_unit_feed_is_the_team_view(client, team, parse_all):
 
 
 def test_addresses_appear_only_when_the_organisation_allows_them(client, team, parse_all):
-    client.patch(f"{API}/organizations/{team.setting.region_id}", json={"addresses_in_feeds": True})
+    patch(
+        client, f"{API}/organizations/{team.setting.region_id}", json={"addresses_in_feeds": True}
+    )
     book(client, team.visit_ids[3], local(2026, 3, 20, 9))
     _, seen = parse_all(client.get(feed_path(staff_token(client, team.setting.nurse_id))).content)
     assert seen["events"][0]["location"] == "Storgatan 1, 12345 Testby"
@@ -304,14 +307,14 @@ def test_revoked_and_unknown_tokens_get_the_same_404(client, team):
 
 def test_feed_of_a_staff_member_who_left_is_404(client, team):
     created = staff_token(client, team.setting.nurse_id)
-    client.patch(f"{API}/staff/{team.setting.nurse_id}", json={"active": False})
+    patch(client, f"{API}/staff/{team.setting.nurse_id}", json={"active": False})
     assert client.get(feed_path(created)).status_code == 404
     assert client.post(f"{API}/staff/{team.setting.nurse_id}/calendar-tokens").status_code == 409
 
 
 def test_invitation_is_a_request_then_a_cancel(client, team, parse_all):
-    client.patch(f"{API}/staff/{team.setting.nurse_id}", json={"email": "anna@bvc.example"})
-    client.patch(f"{API}/staff/{team.setting.social_worker_id}", json={"email": "bo@soc.example"})
+    patch(client, f"{API}/staff/{team.setting.nurse_id}", json={"email": "anna@bvc.example"})
+    patch(client, f"{API}/staff/{team.setting.social_worker_id}", json={"email": "bo@soc.example"})
     booked = book(client, team.visit_ids[3], local(2026, 3, 20, 9))
     response = client.get(f"{API}/bookings/{booked['id']}.ics")
     assert response.status_code == 200

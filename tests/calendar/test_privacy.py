@@ -9,6 +9,7 @@ from app.enrollments.schemas import EnrollmentIn
 from app.families import service as families
 from app.families.schemas import ChildIn, ConsentIn, FamilyIn, GuardianIn
 from tests import factories
+from tests.api.support import patch
 from tests.calendar.conftest import (
     API,
     feed_path,
@@ -121,8 +122,8 @@ def test_no_feed_or_invitation_holds_a_name_identity_number_phone_or_protected_a
         protected=True,
     )
     session.rollback()
-    client.patch(f"{API}/organizations/{s.region_id}", json={"addresses_in_feeds": True})
-    client.patch(f"{API}/staff/{s.nurse_id}", json={"email": "anna@bvc.example"})
+    patch(client, f"{API}/organizations/{s.region_id}", json={"addresses_in_feeds": True})
+    patch(client, f"{API}/staff/{s.nurse_id}", json={"email": "anna@bvc.example"})
     externals = [
         {"kind": "interpreter", "language": "somaliska", "name": "Tolkia Tolksson"},
         {"kind": "midwife", "name": "Barbro Barnmorsk", "contact": "070-999 88 77"},

@@ -33,7 +33,7 @@ def test_the_orebro_tariff_is_shipped(client):
 def test_joint_home_visits_times_the_tariff_per_bvc_and_month(client, session):
     s = factories.setting(session)
     organizations.update_organization(
-        session, s.region_id, OrganizationPatch(name="Region Örebro län")
+        session, s.region_id, OrganizationPatch(name="Region Örebro län"), if_match="*"
     )
     varberga = organizations.create_unit(
         session,

@@ -11,6 +11,7 @@ from app.staff import service as staff_service
 from app.staff.profession import Profession
 from app.staff.schemas import StaffIn
 from tests import factories
+from tests.api.support import put
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 WEEK = [{"weekday": d, "start_time": "08:00", "end_time": "16:00"} for d in range(5)]
@@ -33,7 +34,7 @@ def planned(client, session):
     plan = enrollments.plan(session, enrollment.id)
     session.rollback()
     for staff_id in (s.nurse_id, s.social_worker_id):
-        assert client.put(f"/api/v1/staff/{staff_id}/working-hours", json=WEEK).status_code == 200
+        assert put(client, f"/api/v1/staff/{staff_id}/working-hours", json=WEEK).status_code == 200
     return s, plan
 
 
@@ -117,7 +118,7 @@ def test_substitutes_come_after_the_own_team(client, session, planned):
         ),
     )
     session.rollback()
-    client.put(f"/api/v1/staff/{substitute.id}/working-hours", json=WEEK)
+    put(client, f"/api/v1/staff/{substitute.id}/working-hours", json=WEEK)
     # The family's nurse is on vacation for all but the window's last weekday.
     four = visit(plan, 4)
     last_weekday = four.window_end
