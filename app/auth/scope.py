@@ -5,19 +5,26 @@ families of the BVCs its socialtjänst units collaborate with. Anything else ans
 it did not exist, so ids of other organizations' families reveal nothing.
 """
 
+from collections.abc import Sequence
+from enum import Enum
+
 from fastapi import Depends, Request
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from app.audit import service as audit
 from app.auth.deps import CurrentPrincipal
 from app.auth.principal import Principal, Role
+from app.auth.principal import Scope as AuthScope
+from app.availability.models import ClosedDay
+from app.calendar.models import CalendarToken
 from app.deps import SessionDep
 from app.enrollments.models import Enrollment, PlannedVisit
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.families.models import Family
 from app.organizations.models import Collaboration, Organization, Unit, UnitKind
 from app.scheduling.models import Booking
+from app.staff.models import Staff
 
 
 def visible_bvc_ids(session: Session, principal: Principal | None) -> set[int] | None:
@@ -174,3 +181,300 @@ def organization_for(
     if requested is not None and requested != principal.organization_id:
         raise Forbidden(f"{what} are created for your own organization only")
     return principal.organization_id
+
+
+# The directory and the schedules around it.
+#
+# Organizations, units and collaborations are a public directory: every role reads them, and an
+# organization changes only its own entries (403 for another's, which is no secret). Staff, their
+# availability and their units' blocked times are seen by the caller's organization and its
+# partners (organizations with a unit in an active collaboration with one of the caller's units:
+# a nurse books a social worker of the partner socialtjänst, and vice versa); they are changed
+# by the caller's own organization only (403 for a partner's, 404 for anyone else's).
+
+
+def partner_organization_ids(session: Session, principal: Principal | None) -> set[int] | None:
+    """The caller's organization and the organizations it runs the program with; None means
+    no limit (operator)."""
+    if principal is None or principal.unrestricted:
+        return None
+    own = principal.organization_id
+    assert own is not None
+    bvc, social = aliased(Unit), aliased(Unit)
+    pairs = session.execute(
+        select(bvc.organization_id, social.organization_id)
+        .select_from(Collaboration)
+        .join(bvc, bvc.id == Collaboration.bvc_unit_id)
+        .join(social, social.id == Collaboration.social_unit_id)
+        .where(
+            or_(bvc.organization_id == own, social.organization_id == own),
+            Collaboration.ended_on.is_(None),
+        )
+    )
+    return {own} | {organization for pair in pairs for organization in pair}
+
+
+class Reach(Enum):
+    """How far an object is from the caller: its own organization's, a partner's, or neither."""
+
+    own = "own"
+    partner = "partner"
+    none = "none"
+
+
+def _reach(session: Session, principal: Principal, organization_id: int) -> Reach:
+    if principal.unrestricted or organization_id == principal.organization_id:
+        return Reach.own
+    partners = partner_organization_ids(session, principal)
+    return Reach.partner if partners is not None and organization_id in partners else Reach.none
+
+
+def _staff_organization(session: Session, staff_id: int) -> int | None:
+    return session.scalar(
+        select(Unit.organization_id)
+        .join(Staff, Staff.unit_id == Unit.id)
+        .where(Staff.id == staff_id)
+    )
+
+
+def _unit_organization(session: Session, unit_id: int) -> int | None:
+    return session.scalar(select(Unit.organization_id).where(Unit.id == unit_id))
+
+
+def _read_or_change(
+    session: Session,
+    principal: Principal,
+    organization_id: int | None,
+    change: bool,
+    what: str,
+) -> None:
+    """404 unless own or a partner's; for a change also 403 unless own."""
+    reach = Reach.none if organization_id is None else _reach(session, principal, organization_id)
+    if reach is Reach.none:
+        raise NotFound(f"{what} not found")
+    if change and reach is not Reach.own:
+        raise Forbidden(f"{what} belongs to a partner organization: only it changes it")
+
+
+def staff_readable(staff_id: int, session: SessionDep, principal: CurrentPrincipal) -> None:
+    """Path dependency: a staff member (and their availability) of the caller's organization
+    or a partner's; anyone else's is 404."""
+    organization = _staff_organization(session, staff_id)
+    _read_or_change(session, principal, organization, False, f"staff member {staff_id}")
+
+
+def staff_changeable(staff_id: int, session: SessionDep, principal: CurrentPrincipal) -> None:
+    """Path dependency: 404 as for reading, then 403 for a partner's staff member."""
+    organization = _staff_organization(session, staff_id)
+    _read_or_change(session, principal, organization, True, f"staff member {staff_id}")
+
+
+def unit_schedule_readable(unit_id: int, session: SessionDep, principal: CurrentPrincipal) -> None:
+    """Path dependency for a unit's blocked times: they follow its staff's visibility."""
+    organization = _unit_organization(session, unit_id)
+    _read_or_change(session, principal, organization, False, f"unit {unit_id}")
+
+
+def unit_schedule_changeable(
+    unit_id: int, session: SessionDep, principal: CurrentPrincipal
+) -> None:
+    organization = _unit_organization(session, unit_id)
+    _read_or_change(session, principal, organization, True, f"unit {unit_id}")
+
+
+def _own_or_403(principal: Principal, organization_id: int, what: str) -> None:
+    if not principal.unrestricted and organization_id != principal.organization_id:
+        raise Forbidden(f"{what} of another organization is not yours to change")
+
+
+def organization_changeable(
+    organization_id: int, session: SessionDep, principal: CurrentPrincipal
+) -> None:
+    """Path dependency: the directory is public, so another organization's entry is 403."""
+    if session.get(Organization, organization_id) is None:
+        raise NotFound(f"organization {organization_id} not found")
+    _own_or_403(principal, organization_id, "an organization")
+
+
+def unit_changeable(unit_id: int, session: SessionDep, principal: CurrentPrincipal) -> None:
+    organization = _unit_organization(session, unit_id)
+    if organization is None:
+        raise NotFound(f"unit {unit_id} not found")
+    _own_or_403(principal, organization, "a unit")
+
+
+def require_collaboration_party(
+    session: Session, principal: Principal, bvc_unit_id: int, social_unit_id: int
+) -> None:
+    """A collaboration belongs to the organizations of its two units; either may change it.
+    Missing units are left to the service (422 naming the field)."""
+    organizations = [_unit_organization(session, u) for u in (bvc_unit_id, social_unit_id)]
+    if principal.unrestricted or None in organizations:
+        return
+    if principal.organization_id not in organizations:
+        raise Forbidden("a collaboration is changed by the organization of one of its units")
+
+
+def collaboration_changeable(
+    collaboration_id: int, session: SessionDep, principal: CurrentPrincipal
+) -> None:
+    collaboration = session.get(Collaboration, collaboration_id)
+    if collaboration is None:
+        raise NotFound(f"collaboration {collaboration_id} not found")
+    require_collaboration_party(
+        session, principal, collaboration.bvc_unit_id, collaboration.social_unit_id
+    )
+
+
+def operator_only(principal: CurrentPrincipal) -> None:
+    """Route dependency: new organizations come from the operator (CLI or operator session)."""
+    if not principal.unrestricted:
+        raise Forbidden("organizations are created by the operator")
+
+
+def require_own_organization(
+    session: Session, principal: Principal, organization_id: int, field: str
+) -> None:
+    """For bodies naming an organization to create something in: 422 when it does not exist,
+    403 when it is another's (the directory is public)."""
+    if session.get(Organization, organization_id) is None:
+        raise InvalidInput.on(field, "no such organization")
+    _own_or_403(principal, organization_id, "the directory")
+
+
+def require_own_unit(session: Session, principal: Principal, unit_id: int, field: str) -> None:
+    """For bodies placing staff in a unit: only the caller's own organization's units."""
+    organization = _unit_organization(session, unit_id)
+    if organization is None:
+        raise InvalidInput.on(field, "no such unit")
+    if not principal.unrestricted and organization != principal.organization_id:
+        raise InvalidInput.on(field, "not a unit of your organization")
+
+
+def _first_invisible_staff(
+    session: Session, principal: Principal, staff_ids: Sequence[int]
+) -> int | None:
+    """The index of the first staff member outside the caller's organization and partners."""
+    partners = partner_organization_ids(session, principal)
+    if partners is None or not staff_ids:
+        return None
+    rows = session.execute(
+        select(Staff.id, Unit.organization_id)
+        .join(Unit, Unit.id == Staff.unit_id)
+        .where(Staff.id.in_(staff_ids))
+    )
+    organization_of = {row.id: row.organization_id for row in rows}
+    return next(
+        (i for i, s in enumerate(staff_ids) if organization_of.get(s) not in partners), None
+    )
+
+
+def require_visible_staff(
+    session: Session, principal: Principal, staff_ids: Sequence[int], field: str
+) -> None:
+    """For queries naming staff: another organization's reads as 'no active staff member'."""
+    index = _first_invisible_staff(session, principal, staff_ids)
+    if index is not None:
+        raise InvalidInput.on(field, f"no active staff member {staff_ids[index]}")
+
+
+def require_visible_participants(
+    session: Session, principal: Principal, participants: Sequence[int] | None
+) -> None:
+    """For a booking's staff list: another organization's member reads as 'no such staff
+    member', as the service says for a missing one."""
+    index = _first_invisible_staff(session, principal, participants or [])
+    if index is not None:
+        raise InvalidInput.on(f"staff.{index}.staff_id", "no such staff member")
+
+
+def _manages_feed(
+    session: Session,
+    principal: Principal,
+    staff_id: int | None = None,
+    unit_id: int | None = None,
+) -> bool:
+    """A feed's secret is handed out to its own organization only: a coordinator for anyone of
+    it, a nurse or social worker for themselves and their own unit."""
+    if principal.unrestricted:
+        return True
+    if staff_id is not None:
+        organization = _staff_organization(session, staff_id)
+    else:
+        assert unit_id is not None
+        organization = _unit_organization(session, unit_id)
+    if organization is None or organization != principal.organization_id:
+        return False
+    if principal.can(AuthScope.admin):
+        return True
+    if principal.staff_id is None:
+        return False
+    if staff_id is not None:
+        return staff_id == principal.staff_id
+    return session.scalar(select(Staff.unit_id).where(Staff.id == principal.staff_id)) == unit_id
+
+
+def staff_feed_manageable(staff_id: int, session: SessionDep, principal: CurrentPrincipal) -> None:
+    if not _manages_feed(session, principal, staff_id=staff_id):
+        raise NotFound(f"staff member {staff_id} not found")
+
+
+def unit_feed_manageable(unit_id: int, session: SessionDep, principal: CurrentPrincipal) -> None:
+    if not _manages_feed(session, principal, unit_id=unit_id):
+        raise NotFound(f"unit {unit_id} not found")
+
+
+def calendar_token_manageable(
+    token_id: int, session: SessionDep, principal: CurrentPrincipal
+) -> None:
+    token = session.get(CalendarToken, token_id)
+    if token is None or not _manages_feed(
+        session, principal, staff_id=token.staff_id, unit_id=token.unit_id
+    ):
+        raise NotFound(f"calendar token {token_id} not found")
+
+
+def closed_day_organization(
+    session: Session, principal: Principal, requested: int | None
+) -> int | None:
+    """The organization a new closed day belongs to: none (everyone's) only from the operator;
+    a user's day is their own organization's unless they name it."""
+    if principal.unrestricted:
+        return requested
+    assert principal.organization_id is not None
+    if requested is None:
+        return principal.organization_id
+    if session.get(Organization, requested) is None:
+        raise InvalidInput.on("organization_id", "no such organization")
+    _own_or_403(principal, requested, "a closed day")
+    return requested
+
+
+def closed_day_changeable(
+    closed_day_id: int, session: SessionDep, principal: CurrentPrincipal
+) -> None:
+    """Everyone's days and partners' days are seen but not changed (403); others' are 404."""
+    closed_day = session.get(ClosedDay, closed_day_id)
+    if closed_day is None:
+        raise NotFound(f"closed day {closed_day_id} not found")
+    if closed_day.organization_id is None:
+        if not principal.unrestricted:
+            raise Forbidden("closed days for everyone are changed by the operator")
+        return
+    _read_or_change(
+        session, principal, closed_day.organization_id, True, f"closed day {closed_day_id}"
+    )
+
+
+StaffReadable = Depends(staff_readable)
+StaffChangeable = Depends(staff_changeable)
+UnitScheduleReadable = Depends(unit_schedule_readable)
+UnitScheduleChangeable = Depends(unit_schedule_changeable)
+OrganizationChangeable = Depends(organization_changeable)
+UnitChangeable = Depends(unit_changeable)
+CollaborationChangeable = Depends(collaboration_changeable)
+OperatorOnly = Depends(operator_only)
+StaffFeedManageable = Depends(staff_feed_manageable)
+UnitFeedManageable = Depends(unit_feed_manageable)
+CalendarTokenManageable = Depends(calendar_token_manageable)
+ClosedDayChangeable = Depends(closed_day_changeable)

@@ -7,7 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 
-from app.auth.scope import BookingScope
+from app.auth.scope import (
+    BookingScope,
+    CalendarTokenManageable,
+    StaffFeedManageable,
+    UnitFeedManageable,
+)
 from app.calendar import service
 from app.calendar.models import CalendarToken
 from app.calendar.schemas import CalendarTokenCreated, CalendarTokenIn, CalendarTokenOut
@@ -55,7 +60,13 @@ def _out(tokens: Sequence[CalendarToken]) -> list[CalendarTokenOut]:
     return [CalendarTokenOut.model_validate(t) for t in tokens]
 
 
-@router.post("/staff/{staff_id}/calendar-tokens", status_code=status.HTTP_201_CREATED)
+# Feed secrets stay in their own organization: a coordinator manages anyone's of it, a nurse or
+# social worker their own and their unit's; anything else is 404.
+@router.post(
+    "/staff/{staff_id}/calendar-tokens",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[StaffFeedManageable],
+)
 def create_staff_token(
     staff_id: int,
     session: SessionDep,
@@ -69,12 +80,16 @@ def create_staff_token(
     return _created(request, settings, response, issued)
 
 
-@router.get("/staff/{staff_id}/calendar-tokens")
+@router.get("/staff/{staff_id}/calendar-tokens", dependencies=[StaffFeedManageable])
 def list_staff_tokens(staff_id: int, session: SessionDep) -> list[CalendarTokenOut]:
     return _out(service.staff_tokens(session, staff_id))
 
 
-@router.post("/units/{unit_id}/calendar-tokens", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/units/{unit_id}/calendar-tokens",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[UnitFeedManageable],
+)
 def create_unit_token(
     unit_id: int,
     session: SessionDep,
@@ -88,17 +103,21 @@ def create_unit_token(
     return _created(request, settings, response, issued)
 
 
-@router.get("/units/{unit_id}/calendar-tokens")
+@router.get("/units/{unit_id}/calendar-tokens", dependencies=[UnitFeedManageable])
 def list_unit_tokens(unit_id: int, session: SessionDep) -> list[CalendarTokenOut]:
     return _out(service.unit_tokens(session, unit_id))
 
 
-@router.get("/calendar-tokens/{token_id}")
+@router.get("/calendar-tokens/{token_id}", dependencies=[CalendarTokenManageable])
 def get_token(token_id: int, session: SessionDep) -> CalendarTokenOut:
     return CalendarTokenOut.model_validate(service.get_token(session, token_id))
 
 
-@router.post("/calendar-tokens/{token_id}/rotation", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/calendar-tokens/{token_id}/rotation",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[CalendarTokenManageable],
+)
 def rotate_token(
     token_id: int,
     session: SessionDep,
@@ -110,7 +129,7 @@ def rotate_token(
     return _created(request, settings, response, service.rotate(session, token_id))
 
 
-@router.post("/calendar-tokens/{token_id}/revocation")
+@router.post("/calendar-tokens/{token_id}/revocation", dependencies=[CalendarTokenManageable])
 def revoke_token(token_id: int, session: SessionDep) -> CalendarTokenOut:
     """The feed's address gives 404 from now on (as for an address that never existed)."""
     return CalendarTokenOut.model_validate(service.revoke(session, token_id))

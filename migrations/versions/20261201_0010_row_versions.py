@@ -20,9 +20,7 @@ TABLES = ("organization", "unit", "collaboration", "staff", "family", "enrollmen
 
 def upgrade() -> None:
     for table in TABLES:
-        op.add_column(
-            table, sa.Column("version", sa.Integer(), nullable=False, server_default="1")
-        )
+        op.add_column(table, sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
 
 
 def downgrade() -> None:
