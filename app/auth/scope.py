@@ -342,6 +342,14 @@ def require_own_organization(
     _own_or_403(principal, organization_id, "the directory")
 
 
+def own_unit_ids(session: Session, principal: Principal | None) -> set[int] | None:
+    """The units of the caller's own organization; None means no limit (operator)."""
+    if principal is None or principal.unrestricted:
+        return None
+    own = select(Unit.id).where(Unit.organization_id == principal.organization_id)
+    return set(session.scalars(own))
+
+
 def require_own_unit(session: Session, principal: Principal, unit_id: int, field: str) -> None:
     """For bodies placing staff in a unit: only the caller's own organization's units."""
     organization = _unit_organization(session, unit_id)

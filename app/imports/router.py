@@ -6,6 +6,10 @@ from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.audit import service as audit
+from app.auth.deps import CurrentPrincipal
+from app.auth.principal import Principal
+from app.auth.scope import own_unit_ids, visible_bvc_ids
 from app.deps import SessionDep, SettingsDep
 from app.errors import PROBLEM_MEDIA_TYPE, InvalidInput, ProblemError
 from app.imports.schemas import ImportKind, ImportReport
@@ -78,10 +82,33 @@ async def _import(
     session: Session,
     max_bytes: int,
     dry_run: bool,
+    allowed_units: set[int] | None,
+    principal: Principal,
 ) -> ImportReport:
     body = await _read_csv(request, max_bytes)
+
+    def audit_created(ids: list[int]) -> None:
+        if kind is ImportKind.families:
+            for family_id in ids:
+                audit.record(
+                    session,
+                    request,
+                    principal,
+                    family_id=family_id,
+                    object_type="family",
+                    object_id=family_id,
+                    action="create",
+                )
+
     report = await run_in_threadpool(
-        import_csv, session, kind, body, dry_run=dry_run, max_bytes=max_bytes
+        import_csv,
+        session,
+        kind,
+        body,
+        dry_run=dry_run,
+        max_bytes=max_bytes,
+        allowed_units=allowed_units,
+        before_commit=audit_created,
     )
     if report.errors and not dry_run:
         raise InvalidInput(f"{_what_failed(report)}; nothing was imported", errors=report.errors)
@@ -110,12 +137,22 @@ async def import_staff(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    principal: CurrentPrincipal,
     dry_run: DryRun = True,
 ) -> ImportReport:
-    """Import staff from CSV. Columns: unit_hsa_id or unit_id, given_name, family_name,
-    profession, hsa_id, email, active (true/false, ja/nej or 1/0). Delimiter `,` or `;`."""
+    """Import staff from CSV into units of your own organization. Columns: unit_hsa_id or
+    unit_id, given_name, family_name, profession, hsa_id, email, active (true/false, ja/nej or
+    1/0). Delimiter `,` or `;`."""
+    own = own_unit_ids(session, principal)
     return await _import(
-        ImportKind.staff, request, response, session, settings.import_max_bytes, dry_run
+        ImportKind.staff,
+        request,
+        response,
+        session,
+        settings.import_max_bytes,
+        dry_run,
+        own,
+        principal,
     )
 
 
@@ -132,11 +169,20 @@ async def import_families(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    principal: CurrentPrincipal,
     dry_run: DryRun = True,
 ) -> ImportReport:
-    """Import families from CSV, one child a row with one or two guardians
-    (guardian1_*, guardian2_*) and the child (child_*); the family columns are those of
-    POST /families. Empty cell = not given. Delimiter `,` or `;`."""
+    """Import families from CSV into the BVCs whose families you see, one child a row with one
+    or two guardians (guardian1_*, guardian2_*) and the child (child_*); the family columns are
+    those of POST /families. Empty cell = not given. Delimiter `,` or `;`."""
+    visible = visible_bvc_ids(session, principal)
     return await _import(
-        ImportKind.families, request, response, session, settings.import_max_bytes, dry_run
+        ImportKind.families,
+        request,
+        response,
+        session,
+        settings.import_max_bytes,
+        dry_run,
+        visible,
+        principal,
     )

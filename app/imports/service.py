@@ -20,10 +20,12 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.db import rolls_back
 from app.errors import FieldError, ProblemError
+from app.families.models import Family
 from app.families.schemas import ChildIn, FamilyIn, GuardianIn
 from app.families.service import build_family
 from app.imports.schemas import ImportKind, ImportReport
 from app.organizations.models import Unit
+from app.staff.models import Staff
 from app.staff.schemas import StaffIn
 from app.staff.service import build_staff
 
@@ -117,6 +119,7 @@ def import_staff(
     progress: Progress | None = None,
     max_bytes: int | None = None,
     max_rows: int = MAX_ROWS,
+    allowed_units: set[int] | None = None,
 ) -> ImportReport:
     """Check a staff CSV and, unless dry_run or any row is bad, create every member."""
     return import_csv(
@@ -127,6 +130,7 @@ def import_staff(
         progress=progress,
         max_bytes=max_bytes,
         max_rows=max_rows,
+        allowed_units=allowed_units,
     )
 
 
@@ -138,6 +142,7 @@ def import_families(
     progress: Progress | None = None,
     max_bytes: int | None = None,
     max_rows: int = MAX_ROWS,
+    allowed_units: set[int] | None = None,
 ) -> ImportReport:
     """Check a families CSV (one child a row) and, unless dry_run or a row is bad, create all."""
     return import_csv(
@@ -148,6 +153,7 @@ def import_families(
         progress=progress,
         max_bytes=max_bytes,
         max_rows=max_rows,
+        allowed_units=allowed_units,
     )
 
 
@@ -161,14 +167,18 @@ def import_csv(
     progress: Progress | None = None,
     max_bytes: int | None = None,
     max_rows: int = MAX_ROWS,
+    allowed_units: set[int] | None = None,
+    before_commit: Callable[[list[int]], None] | None = None,
 ) -> ImportReport:
     """Run one import in one transaction: committed only when not a dry run and no row failed.
 
     Raises PayloadTooLarge when the input exceeds max_bytes (default: the import_max_bytes
-    setting); every other problem is reported in the returned ImportReport.
+    setting); every other problem is reported in the returned ImportReport. A row for a unit
+    outside allowed_units (None: any) is reported like a unit that does not exist.
+    before_commit gets the created ids, to add what must commit with them (audit events).
     """
     limit = get_settings().import_max_bytes if max_bytes is None else max_bytes
-    run = _ImportRun(session, LAYOUTS[kind], progress, max_rows)
+    run = _ImportRun(session, LAYOUTS[kind], progress, max_rows, allowed_units)
     try:
         text = _decode(data, limit)
     except UnicodeDecodeError as exc:
@@ -182,6 +192,8 @@ def import_csv(
             raise
     applied = not dry_run and not run.errors
     if applied:
+        if before_commit is not None:
+            before_commit(run.created_ids)
         session.commit()
     else:
         session.rollback()
@@ -231,15 +243,22 @@ class _ImportRun:
     """The state of one import: counts, errors, in-file keys and looked-up units."""
 
     def __init__(
-        self, session: Session, layout: _Layout, progress: Progress | None, max_rows: int
+        self,
+        session: Session,
+        layout: _Layout,
+        progress: Progress | None,
+        max_rows: int,
+        allowed_units: set[int] | None,
     ) -> None:
         self.session = session
+        self.allowed_units = allowed_units
         self.layout = layout
         self.progress = progress
         self.max_rows = max_rows
         self.rows = 0
         self.valid_rows = 0
         self.errors: list[FieldError] = []
+        self.created_ids: list[int] = []
         self.unit_column = UNIT_COLUMNS[0]
         self._seen: dict[tuple[str, ...], int] = {}
         self._units_by_hsa: dict[str, int | None] = {}
@@ -352,6 +371,8 @@ class _ImportRun:
                 cells["unit_id"] = unit_id
         elif "unit_id" not in cells:
             message = "required: give unit_hsa_id or unit_id"
+        elif not self._allowed(cells["unit_id"]):
+            message = "no such unit"
         if message is None:
             return False
         errors.append(FieldError(line=line, field=self.unit_column, message=message))
@@ -359,9 +380,18 @@ class _ImportRun:
         cells["unit_id"] = 0
         return True
 
+    def _allowed(self, unit_id: object) -> bool:
+        """Outside the caller's units reads as no such unit; a malformed id is left to the
+        field's own check."""
+        if self.allowed_units is None or not str(unit_id).strip().isdigit():
+            return True
+        return int(str(unit_id)) in self.allowed_units
+
     def _unit_by_hsa(self, hsa_id: str) -> int | None:
         if hsa_id not in self._units_by_hsa:
             unit = self.session.scalar(select(Unit).where(Unit.hsa_id == hsa_id))
+            if unit is not None and not self._allowed(unit.id):
+                unit = None
             self._units_by_hsa[hsa_id] = unit.id if unit else None
             if unit is not None:
                 self._units[unit.id] = unit
@@ -392,6 +422,7 @@ class _ImportRun:
             except IntegrityError:
                 continue
             # Written rows stay in the transaction; dropping them keeps memory flat.
+            self.created_ids.append(obj.id)
             self.session.expunge(obj)
             self.valid_rows += 1
             return
@@ -484,7 +515,7 @@ def _identity_keys(data: StaffIn | FamilyIn) -> list[tuple[str, tuple[str, ...],
     return keys
 
 
-def _build(session: Session, data: StaffIn | FamilyIn) -> object:
+def _build(session: Session, data: StaffIn | FamilyIn) -> Staff | Family:
     if isinstance(data, StaffIn):
         return build_staff(session, data)
     return build_family(session, data)
