@@ -3,7 +3,9 @@
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import text
 
 from app.audit.router import router as audit_router
@@ -45,6 +47,35 @@ PROBLEM_STATUSES = {
 }
 
 
+def _needs_credentials(dependant: Dependant) -> bool:
+    return any(d.call is current_principal or _needs_credentials(d) for d in dependant.dependencies)
+
+
+def _document_bearer(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Declare the bearer credential on every operation that demands one, so clients (and
+    schemathesis's ignored_auth check) know which answer without: health, login, feeds."""
+    schema["components"]["securitySchemes"] = {
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "A local account's token from POST /api/v1/auth/token, a JWT of a configured "
+                "OIDC issuer, or an API key (hbk_…)"
+            ),
+        }
+    }
+    for route in iter_route_contexts(app.routes):
+        original = route.original_route
+        if not isinstance(original, APIRoute) or not route.path_format:
+            continue
+        guarded = any(dep.dependency is current_principal for dep in route.dependencies)
+        if guarded or _needs_credentials(original.dependant):
+            for method in route.methods or ():
+                operation = schema["paths"].get(route.path_format, {}).get(method.lower())
+                if operation is not None:
+                    operation["security"] = [{"bearer": []}]
+
+
 def _problem_openapi(app: FastAPI) -> dict[str, Any]:
     """OpenAPI where every error response is documented as application/problem+json."""
     if app.openapi_schema:
@@ -79,6 +110,7 @@ def _problem_openapi(app: FastAPI) -> dict[str, Any]:
                     "content": problem,
                 }
     document_idempotency(app, schema)
+    _document_bearer(app, schema)
     app.openapi_schema = schema
     return schema
 

@@ -79,8 +79,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return make_sessionmaker(engine)
 
 
-@pytest.fixture
-def clean_db(session_factory: sessionmaker[Session]) -> None:
+def empty_database(session_factory: sessionmaker[Session]) -> None:
     """Empty every table, then load the shipped reference data again."""
     with session_factory() as session:
         for table in reversed(metadata.sorted_tables):
@@ -91,6 +90,11 @@ def clean_db(session_factory: sessionmaker[Session]) -> None:
                 session.execute(delete(table))
         session.commit()
         seed_reference_data(session)
+
+
+@pytest.fixture
+def clean_db(session_factory: sessionmaker[Session]) -> None:
+    empty_database(session_factory)
 
 
 @pytest.fixture

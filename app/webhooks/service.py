@@ -153,7 +153,11 @@ def new_secret() -> str:
 
 def check_url(url: str) -> None:
     """https anywhere; plain http only to this machine (development and tests)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a port that is no number or past 65535 fails here, not at delivery
+    except ValueError:  # also "https://]", an unclosed IPv6 bracket
+        raise InvalidInput.on("url", "not a valid URL") from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise InvalidInput.on("url", "an absolute http(s) URL is required")
     if parts.username or parts.password:

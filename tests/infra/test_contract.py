@@ -31,6 +31,23 @@ def test_every_error_response_is_documented_as_problem_json():
     assert "HTTPValidationError" not in schema["components"]["schemas"]
 
 
+def test_only_health_login_and_feeds_are_documented_without_the_bearer_credential():
+    schema = json.loads(openapi_text())
+    assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    public = {
+        (method, path)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if operation.get("security") != [{"bearer": []}]
+    }
+    assert public == {
+        ("get", "/health"),
+        ("post", "/api/v1/auth/token"),
+        ("get", "/calendar/{token}.ics"),
+        ("head", "/calendar/{token}.ics"),
+    }
+
+
 def test_dockerfile_passes_hadolint():
     hadolint = str(Path(sys.executable).parent / "hadolint")
     if not Path(hadolint).exists():
