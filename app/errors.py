@@ -1,5 +1,6 @@
 """Domain errors and their RFC 9457 problem+json rendering."""
 
+import functools
 import logging
 import re
 from typing import Any
@@ -7,10 +8,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://hembesok.se/problems/"
@@ -163,6 +166,20 @@ def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
     return result
 
 
+def allowed_methods(app: FastAPI, path: str) -> set[str]:
+    """Every method some route answers at this path (RFC 9110: a 405 lists them all)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(app.routes):
+        if route.path_format and route.methods and _path_regex(route.path_format).match(path):
+            methods |= route.methods
+    return methods
+
+
+@functools.cache
+def _path_regex(path_format: str) -> re.Pattern[str]:
+    return compile_path(path_format)[0]
+
+
 _HTTP_TITLES = {
     400: ("bad-request", "Bad request"),
     401: ("unauthorized", "Authentication required"),
@@ -206,13 +223,18 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug, title = _HTTP_TITLES.get(exc.status_code, ("http-error", "HTTP error"))
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            # Starlette names only the first route of the path; GET and POST are two routes.
+            methods = allowed_methods(request.app, request.url.path)
+            headers = {**(headers or {}), "Allow": ", ".join(sorted(methods))}
         return problem_response(
             exc.status_code,
             title,
             slug,
             detail=detail,
             instance=request.url.path,
-            headers=getattr(exc, "headers", None),
+            headers=headers,
         )
 
     @app.exception_handler(IntegrityError)

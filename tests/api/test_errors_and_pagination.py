@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -625,3 +626,26 @@ def test_busy_database_is_a_503_problem_with_retry_after(
     assert response.headers["retry-after"] == "1"
     assert_no_database_text(body)
     assert "locked" not in response.text
+
+
+def test_405_lists_every_method_the_path_answers(client: TestClient) -> None:
+    """RFC 9110 §15.5.6: the Allow header of a 405 names all the path's methods (Starlette alone
+    names the first route's only, and GET and POST of one path are two routes)."""
+    schema = client.get("/openapi.json").json()
+    checked = 0
+    for path, operations in schema["paths"].items():
+        documented = {
+            m.upper() for m in operations if m in {"get", "post", "put", "patch", "delete"}
+        }
+        unused = sorted({"DELETE", "PATCH", "PUT", "POST"} - documented)
+        if not unused:
+            continue
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        response = client.request(unused[0], concrete)
+        assert_problem(response, 405)
+        allowed = {m.strip() for m in response.headers["allow"].split(",")}
+        # ⊇, not ==: /bookings/1.ics also matches /bookings/{booking_id}, which answers PATCH.
+        assert documented <= allowed, (path, allowed)
+        assert unused[0] not in allowed, (path, allowed)
+        checked += 1
+    assert checked > 40
