@@ -16,7 +16,7 @@ from app.families.models import Child, Consent, Family, Guardian
 from app.http.models import IdempotencyKey
 from app.organizations.models import Collaboration, Organization, Unit
 from app.programs.models import ProgramTemplate, TemplateVisit
-from app.reports.models import Tariff
+from app.reports.models import Tariff, VisitFact
 from app.scheduling.models import (
     Booking,
     BookingEvent,
@@ -62,6 +62,7 @@ __all__ = [
     "TemplateVisit",
     "Unit",
     "UnitBlockedTime",
+    "VisitFact",
     "WebhookDelivery",
     "WebhookDeliveryAttempt",
     "WebhookSubscription",

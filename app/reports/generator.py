@@ -25,6 +25,8 @@ from app.all_models import metadata
 from app.clock import STOCKHOLM
 from app.families.identity import luhn_check_digit
 from app.programs.plan import Anchor, ChildDates, Offset, OffsetUnit, VisitRule, due_window
+from app.reports import indicators as ind
+from app.reports.facts import staff_fact
 from app.scheduling.kva import VisitFact, derive_codes
 
 Progress = Callable[[str, int, int], None]
@@ -163,6 +165,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "both_guardians_present", "interpreter_used", "external_kinds", "referrals", "kva_codes",
         "note", "created_at", "updated_at",
     ),
+    "visit_fact": (
+        "booking_id", "family_id", "visit_date", "held_at", "two_professions", "nurse_present",
+        "social_services_present", "actors", "social_services_organization_ids", "professions",
+        "missing_profession_reason",
+    ),
 }  # fmt: skip
 # Parents before children: the order rows are written in.
 TABLE_ORDER = tuple(COLUMNS)
@@ -271,6 +278,7 @@ class _Builder:
         self.bvcs: list[_Bvc] = []
         self.social_workers: dict[int, list[int]] = defaultdict(list)  # by social unit
         self.staff: dict[int, _Staff] = {}
+        self.staff_facts: dict[int, ind.StaffFacts] = {}
         self.reference_counter: dict[int, int] = defaultdict(int)
         self.serials: dict[date, int] = defaultdict(lambda: 900)
         self.bookings_made = 0
@@ -370,6 +378,10 @@ class _Builder:
                 "midwife" if i % 3 else "dental",
                 stamp,
             )
+        units = {row[0]: (row[3], row[1]) for row in rows["unit"]}
+        self.staff_facts = {
+            s.id: staff_fact(s.profession, *units[s.unit_id]) for s in self.staff.values()
+        }
         return rows
 
     def _staff_row(
@@ -746,19 +758,22 @@ class _Builder:
                  None)
             )  # fmt: skip
         if status == "completed":
-            self._outcome(rows, booking_id, location, team, interpreter, template_sequence,
-                          closed)  # fmt: skip
+            self._outcome(rows, booking_id, family_id, day, location, team, interpreter,
+                          template_sequence, closed, missing_reason)  # fmt: skip
         return status, day
 
     def _outcome(
         self,
         rows: dict[str, list[tuple[Any, ...]]],
         booking_id: int,
+        family_id: int,
+        day: date,
         location: str,
         team: list[int],
         interpreter: str | None,
         template_sequence: int | None,
         closed: datetime,
+        missing_reason: str | None,
     ) -> None:
         rng = self.rng
         present = list(team)
@@ -798,6 +813,13 @@ class _Builder:
             (self._id("outcome"), booking_id, held_at, present, professions, guardians,
              guardians == 2, interpreter is not None, sorted(set(externals)), sorted(referrals),
              derive_codes(facts), None, closed, closed)
+        )  # fmt: skip
+        found = ind.visit_facts(day, held_at, present, professions, externals, referrals,
+                                self.staff_facts, missing_reason)  # fmt: skip
+        rows["visit_fact"].append(
+            (booking_id, family_id, day, held_at, found.two_professions, found.nurse_present,
+             found.social_services_present, found.actors,
+             list(found.social_services_organization_ids), professions, missing_reason)
         )  # fmt: skip
 
 
@@ -901,7 +923,7 @@ class _CopyWriter(_Writer):
 
     def finish(self) -> None:
         # Ids were given explicitly: move each sequence past them so the API can insert.
-        for name in TABLE_ORDER:
+        for name in (t for t in TABLE_ORDER if "id" in COLUMNS[t]):
             self.conn.execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "

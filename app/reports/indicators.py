@@ -1,7 +1,9 @@
 """The grant follow-up figures and the compensation due, from plain rows: no database, no HTTP.
 
 Every figure Socialstyrelsen asks for in the yearly återrapportering (report 2026-6-10350, tables
-2, 4, 5 and 6) is computed here from `Visit` and `FamilyFacts` rows, so each can be checked by hand.
+2, 4, 5 and 6) is defined here: `visit_facts` says what one completed visit is (stored with its
+outcome), `age_group` which age group it counts in, and `grant_followup` puts the figures together
+from the counts the database makes of those facts, so each can be checked by hand.
 docs/reports.md gives the definitions with the Swedish wording; the short of them:
 
 - A counted visit (*utökat hembesök*) is a completed booking whose outcome says it was held at
@@ -15,12 +17,10 @@ docs/reports.md gives the definitions with the Swedish wording; the short of the
   whose team it staffs), so that a region's figures equal the sum of its municipalities'.
 """
 
-from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
 
 NURSE = "bhv_nurse"
 SOCIAL_WORKER = "social_worker"
@@ -162,23 +162,8 @@ class Visit:
     held_at: str
     staff_ids: tuple[int, ...]
     professions: tuple[str, ...]
-    external_kinds: tuple[str, ...] = ()
-    referrals: tuple[str, ...] = ()
     kva_codes: tuple[str, ...] = ()
     missing_profession_reason: str | None = None
-    child_birth_date: date | None = None
-    child_due_date: date | None = None
-    # The organization of the social worker in the family's team (from the enrollment).
-    team_organization_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FamilyFacts:
-    family_id: int
-    unit_id: int
-    status: str
-    offered_on: date | None
-    target_groups: frozenset[TargetGroup] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,28 +246,20 @@ def social_services_present(staff_ids: Iterable[int], staff: Mapping[int, StaffF
     return any((s := staff.get(i)) is not None and s.social_services for i in staff_ids)
 
 
-def is_joint(visit: Visit, staff: Mapping[int, StaffFacts]) -> bool:
-    """A BHV nurse and a socialtjänst person both present (förordning 2025:74 § 4)."""
-    return NURSE in visit.professions and social_services_present(visit.staff_ids, staff)
-
-
 def visit_municipalities(
-    visit: Visit, staff: Mapping[int, StaffFacts], family_municipality: int | None
+    social_services_organization_ids: Collection[int],
+    team_organization_id: int | None,
+    family_municipality: int | None,
 ) -> frozenset[int]:
-    """The municipalities whose report counts this visit.
+    """The municipalities whose report counts a visit.
 
     Those whose socialtjänst staff took part; when none did, the one staffing the family's team
     (the visit was theirs to make), else the family's municipality.
     """
-    present = frozenset(
-        s.organization_id
-        for i in visit.staff_ids
-        if (s := staff.get(i)) is not None and s.social_services
-    )
-    if present:
-        return present
-    if visit.team_organization_id is not None:
-        return frozenset({visit.team_organization_id})
+    if social_services_organization_ids:
+        return frozenset(social_services_organization_ids)
+    if team_organization_id is not None:
+        return frozenset({team_organization_id})
     return frozenset() if family_municipality is None else frozenset({family_municipality})
 
 
@@ -376,9 +353,63 @@ class Indicators:
 
 TAKING_PART = frozenset({"enrolled", "completed", "discontinued"})
 
-# A cell's visit counts live in one flat list (a national year is a quarter of a million
-# visits, three cells each): home visits, two professions, joint, then each age group, actor
-# and place other than home.
+# Bits of visit_fact.actors, one per table 2 actor. Stored: never renumber, add at the end.
+ACTOR_BITS = {actor: 1 << index for index, actor in enumerate(Actor)}
+
+
+def actor_bits(actors: Iterable[Actor]) -> int:
+    bits = 0
+    for actor in actors:
+        bits |= ACTOR_BITS[actor]
+    return bits
+
+
+@dataclass(frozen=True, slots=True)
+class VisitFacts:
+    """What the figures read from one completed visit, fixed when its outcome is recorded."""
+
+    visit_date: date  # local date of the start
+    held_at: str
+    two_professions: bool
+    nurse_present: bool
+    social_services_present: bool
+    actors: int  # ACTOR_BITS of other_actors()
+    # The organizations whose socialtjänst staff took part, ascending.
+    social_services_organization_ids: tuple[int, ...]
+    professions: tuple[str, ...]
+    missing_profession_reason: str | None
+
+
+def visit_facts(
+    day: date,
+    held_at: str,
+    staff_ids: Iterable[int],
+    professions: Iterable[str],
+    external_kinds: Iterable[str],
+    referrals: Iterable[str],
+    staff: Mapping[int, StaffFacts],
+    missing_profession_reason: str | None = None,
+) -> VisitFacts:
+    """A completed visit's facts from its outcome and who the staff present were."""
+    professions = tuple(professions)
+    present = [s for i in staff_ids if (s := staff.get(i)) is not None]
+    social = sorted({s.organization_id for s in present if s.social_services})
+    return VisitFacts(
+        visit_date=day,
+        held_at=held_at,
+        two_professions=has_two_professions(professions),
+        nurse_present=NURSE in professions,
+        social_services_present=bool(social),
+        actors=actor_bits(other_actors(professions, external_kinds, referrals)),
+        social_services_organization_ids=tuple(social),
+        professions=professions,
+        missing_profession_reason=missing_profession_reason,
+    )
+
+
+# One report cell's visit counts as a flat vector (a national year has a thousand BVCs and
+# twelve months of them): home visits, two professions, joint, each age group, each actor, and
+# each place other than home; VisitCounts in that order.
 _HOME, _TWO, _JOINT = 0, 1, 2
 _AGE_AT = {g: 3 + i for i, g in enumerate(AgeGroup)}
 _ACTOR_AT = {a: 3 + len(AgeGroup) + i for i, a in enumerate(Actor)}
@@ -386,49 +417,46 @@ _PLACE_AT = {p: 3 + len(AgeGroup) + len(Actor) + i for i, p in enumerate(NOT_AT_
 _WIDTH = 3 + len(AgeGroup) + len(Actor) + len(NOT_AT_HOME)
 
 
-class _Cell:
-    """Running counts of one report cell: the whole scope, one BVC or one month."""
+@dataclass(frozen=True, slots=True)
+class VisitCounts:
+    """The year's completed visits of one BVC and month.
 
-    __slots__ = ("counts", "families", "offers")
+    `by_age` counts the home visits per AgeGroup, `actors` per Actor and `not_at_home` the
+    other visits per place in NOT_AT_HOME, each in that order.
+    """
 
-    def __init__(self) -> None:
-        self.counts = [0] * _WIDTH
-        self.families: set[int] = set()
-        self.offers: list[FamilyFacts] = []
+    unit_id: int
+    month: int
+    home_visits: int
+    two_professions: int
+    joint: int
+    by_age: Sequence[int]
+    actors: Sequence[int]
+    not_at_home: Sequence[int]
 
-    def finish(self, families: Mapping[int, FamilyFacts]) -> Indicators:
-        c = self.counts
-        figures = Indicators(
-            home_visits=c[_HOME],
-            families_with_home_visit=len(self.families),
-            home_visits_with_two_professions=c[_TWO],
-            joint_home_visits=c[_JOINT],
-            visits_by_age_group={g: c[i] for g, i in _AGE_AT.items()},
-            other_actor_visits={a: c[i] for a, i in _ACTOR_AT.items()},
-            completed_visits_not_at_home={p: c[i] for p, i in _PLACE_AT.items()},
-        )
-        for family in self.offers:
-            figures.offered_families += 1
-            if family.status in TAKING_PART:
-                figures.offered_families_taking_part += 1
-            if family.status == "declined":
-                figures.offered_families_declined += 1
-            elif family.status == "discontinued":
-                figures.offered_families_discontinued += 1
-            elif family.status == "offered":
-                figures.offered_families_undecided += 1
-        groups = figures.families_by_target_group
-        # Few distinct flag combinations: count those, then spread them over the groups.
-        combinations = Counter(
-            found.target_groups if (found := families.get(f)) is not None else frozenset()
-            for f in self.families
-        )
-        for flags, count in combinations.items():
-            for group in flags:
-                groups[group] += count
-            if not flags:
-                groups[TargetGroup.none_of_these] += count
-        return figures
+
+@dataclass(frozen=True, slots=True)
+class FamilyCounts:
+    """Distinct families with at least one counted home visit: of one BVC in the year, or of
+    the whole scope in one month (the other of `unit_id` and `month` is None).
+
+    `by_target_group` follows TargetGroup (none_of_these last).
+    """
+
+    unit_id: int | None
+    month: int | None
+    families: int
+    by_target_group: Sequence[int]
+
+
+@dataclass(frozen=True, slots=True)
+class OfferCounts:
+    """Families of one BVC offered the program in one month of the year, by status now."""
+
+    unit_id: int
+    month: int
+    status: str
+    families: int
 
 
 @dataclass
@@ -441,39 +469,6 @@ class GrantFollowup:
     lacking_two_professions: list[Visit]
 
 
-@dataclass(frozen=True, slots=True)
-class VisitGroup:
-    """Completed visits alike in everything the figures read: one per visit, or many at once.
-
-    `family_ids` holds one entry per visit (repeats allowed), so its length is the count.
-    """
-
-    unit_id: int
-    month: int
-    held_at: str
-    age: AgeGroup
-    professions: tuple[str, ...]
-    external_kinds: tuple[str, ...]
-    referrals: tuple[str, ...]
-    social_services_present: bool
-    family_ids: Sequence[int]
-
-
-def group_of(visit: Visit, staff: Mapping[int, StaffFacts]) -> VisitGroup:
-    """One visit as a group of one."""
-    return VisitGroup(
-        unit_id=visit.unit_id,
-        month=visit.day.month,
-        held_at=visit.held_at,
-        age=age_group(visit.day, visit.child_birth_date, visit.child_due_date),
-        professions=visit.professions,
-        external_kinds=visit.external_kinds,
-        referrals=visit.referrals,
-        social_services_present=social_services_present(visit.staff_ids, staff),
-        family_ids=(visit.family_id,),
-    )
-
-
 def age_group_of_years(years: int | None) -> AgeGroup:
     """The age group from completed years (-1 before birth, None with no child)."""
     if years is None:
@@ -483,109 +478,84 @@ def age_group_of_years(years: int | None) -> AgeGroup:
     return _BY_YEARS[years] if years <= 5 else AgeGroup.older
 
 
-def lacking_two_professions(year: int, visits: Iterable[Visit]) -> list[Visit]:
-    """The year's counted home visits with fewer than two professions, by day."""
-    return sorted(
-        (
-            v
-            for v in visits
-            if v.day.year == year and v.held_at == HOME and not has_two_professions(v.professions)
-        ),
-        key=lambda v: (v.day, v.booking_id),
-    )
-
-
 def grant_followup(
     year: int,
-    visits: Iterable[Visit],
-    families: Iterable[FamilyFacts],
-    staff: Mapping[int, StaffFacts],
-    cohort: Collection[int] | None = None,
+    visits: Iterable[VisitCounts],
+    families: Iterable[FamilyCounts],
+    offers: Iterable[OfferCounts],
+    lacking_two_professions: Sequence[Visit] = (),
 ) -> GrantFollowup:
     """All the grant indicators for one year, in total, per BVC and per month.
 
-    `visits` are the scope's completed visits (any place; those outside the year are ignored);
-    `families` are the scope's families offered in the year plus any family with a visit; of
-    those offered in the year, the ones in `cohort` (all when None) count as the scope's offers.
+    The counts are the year's, already restricted to the report's scope (the database groups
+    the visit facts; see service.py). A cell's distinct families come from `families`, never
+    from adding up visits, so a family visited in March and May is one family of the year.
     """
-    in_year = [v for v in visits if v.day.year == year]
-    report = tally(year, (group_of(v, staff) for v in in_year), families, cohort)
-    report.lacking_two_professions = lacking_two_professions(year, in_year)
-    return report
-
-
-def tally(
-    year: int,
-    groups: Iterable[VisitGroup],
-    families: Iterable[FamilyFacts],
-    cohort: Collection[int] | None = None,
-) -> GrantFollowup:
-    """The figures from the year's visit groups and the scope's families (see grant_followup).
-
-    A home visit adds one to: home visits; its age group; each of its actors; two professions
-    and joint when it has them. Another completed visit adds one to its place. The list of
-    visits lacking two professions is left for the caller (`lacking_two_professions`).
-    """
-    family_map = {f.family_id: f for f in families}
-    total = _Cell()
-    by_unit: dict[int, _Cell] = {}
-    by_month = {month: _Cell() for month in range(1, 13)}
-    # The same professions, actors and ages recur; each combination is worked out once.
-    increments_of: dict[tuple[Any, ...], tuple[int, ...]] = {}
-    for group in groups:
-        unit = by_unit.get(group.unit_id)
-        if unit is None:
-            unit = by_unit[group.unit_id] = _Cell()
-        month = by_month[group.month]
-        count = len(group.family_ids)
-        if group.held_at != HOME:
-            place = _PLACE_AT[group.held_at]
-            total.counts[place] += count
-            unit.counts[place] += count
-            month.counts[place] += count
-            continue
-        joint = group.social_services_present and NURSE in group.professions
-        key = (group.age, group.professions, group.external_kinds, group.referrals, joint)
-        increments = increments_of.get(key)
-        if increments is None:
-            increments = increments_of[key] = _increments(key)
-        total_counts, unit_counts, month_counts = total.counts, unit.counts, month.counts
-        for index in increments:
-            total_counts[index] += count
-            unit_counts[index] += count
-            month_counts[index] += count
-        total.families.update(group.family_ids)
-        unit.families.update(group.family_ids)
-        month.families.update(group.family_ids)
-    for family in family_map.values():
-        offered_on = family.offered_on
-        if offered_on is None or offered_on.year != year:
-            continue
-        if cohort is not None and family.family_id not in cohort:
-            continue
-        unit = by_unit.get(family.unit_id)
-        if unit is None:
-            unit = by_unit[family.unit_id] = _Cell()
-        for cell in (total, unit, by_month[offered_on.month]):
-            cell.offers.append(family)
+    unit_rows: dict[int, list[list[int]]] = {}
+    month_rows: dict[int, list[list[int]]] = {month: [] for month in range(1, 13)}
+    for row in visits:
+        vector = [row.home_visits, row.two_professions, row.joint, *row.by_age, *row.actors]
+        vector += row.not_at_home
+        unit_rows.setdefault(row.unit_id, []).append(vector)
+        month_rows[row.month].append(vector)
+    months = {m: _cell(_column_sums(rows)) for m, rows in month_rows.items()}
+    totals = _cell(_column_sums([_column_sums(rows) for rows in month_rows.values()]))
+    units = {u: _cell(_column_sums(rows)) for u, rows in unit_rows.items()}
+    for family_row in families:
+        if family_row.unit_id is not None:
+            if family_row.unit_id not in units:
+                units[family_row.unit_id] = Indicators()
+            for cell in (totals, units[family_row.unit_id]):
+                _add_families(cell, family_row.families, family_row.by_target_group)
+        if family_row.month is not None:
+            _add_families(months[family_row.month], family_row.families, family_row.by_target_group)
+    for offer in offers:
+        if offer.unit_id not in units:
+            units[offer.unit_id] = Indicators()
+        for cell in (totals, units[offer.unit_id], months[offer.month]):
+            _add_offers(cell, offer.status, offer.families)
     return GrantFollowup(
         year=year,
-        totals=total.finish(family_map),
-        by_unit={u: by_unit[u].finish(family_map) for u in sorted(by_unit)},
-        by_month={m: by_month[m].finish(family_map) for m in range(1, 13)},
-        lacking_two_professions=[],
+        totals=totals,
+        by_unit={u: units[u] for u in sorted(units)},
+        by_month=months,
+        lacking_two_professions=sorted(
+            lacking_two_professions, key=lambda v: (v.day, v.booking_id)
+        ),
     )
 
 
-def _increments(key: tuple[Any, ...]) -> tuple[int, ...]:
-    age, professions, external_kinds, referrals, joint = key
-    found = [_HOME, _AGE_AT[age]]
-    if has_two_professions(professions):
-        found.append(_TWO)
-    if joint:
-        found.append(_JOINT)
-    found.extend(_ACTOR_AT[a] for a in other_actors(professions, external_kinds, referrals))
-    return tuple(found)
+def _column_sums(rows: Sequence[Sequence[int]]) -> list[int]:
+    return [sum(column) for column in zip(*rows, strict=True)] if rows else [0] * _WIDTH
+
+
+def _cell(c: Sequence[int]) -> Indicators:
+    return Indicators(
+        home_visits=c[_HOME],
+        home_visits_with_two_professions=c[_TWO],
+        joint_home_visits=c[_JOINT],
+        visits_by_age_group={g: c[i] for g, i in _AGE_AT.items()},
+        other_actor_visits={a: c[i] for a, i in _ACTOR_AT.items()},
+        completed_visits_not_at_home={p: c[i] for p, i in _PLACE_AT.items()},
+    )
+
+
+def _add_families(cell: Indicators, families: int, by_target_group: Sequence[int]) -> None:
+    cell.families_with_home_visit += families
+    for group, count in zip(TargetGroup, by_target_group, strict=True):
+        cell.families_by_target_group[group] += count
+
+
+def _add_offers(cell: Indicators, status: str, families: int) -> None:
+    cell.offered_families += families
+    if status in TAKING_PART:
+        cell.offered_families_taking_part += families
+    if status == "declined":
+        cell.offered_families_declined += families
+    elif status == "discontinued":
+        cell.offered_families_discontinued += families
+    elif status == "offered":
+        cell.offered_families_undecided += families
 
 
 @dataclass(frozen=True, slots=True)

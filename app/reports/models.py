@@ -15,8 +15,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
-from app.models_common import Timestamps
-from app.scheduling.models import Booking
+from app.models_common import Timestamps, enum_column
+from app.scheduling.models import Booking, BookingLocation
 
 
 class Tariff(Timestamps, Base):
@@ -61,3 +61,55 @@ completed_visits_by_start = Index(
     postgresql_where=text("status = 'completed'"),
     sqlite_where=text("status = 'completed'"),
 )
+
+
+class VisitFact(Base):
+    """What the grant follow-up reads from one completed visit, written with its outcome.
+
+    Only what is fixed once the outcome is recorded lives here (the local date, where the visit
+    was held, who took part and what that makes it: app/reports/indicators.py `visit_facts`), so
+    a national year is one narrow scan instead of a join of bookings, outcomes and staff. The
+    family's BVC, children, enrollments and flags can still change: the report joins them.
+    """
+
+    __tablename__ = "visit_fact"
+    __table_args__ = (
+        # The report reads one year of facts: index-only on PostgreSQL once vacuumed.
+        Index(
+            "ix_visit_fact_visit_date",
+            "visit_date",
+            postgresql_include=[
+                "family_id",
+                "held_at",
+                "two_professions",
+                "nurse_present",
+                "social_services_present",
+                "actors",
+            ],
+        ),
+        # The few home visits without two professions, listed by the report with their reason.
+        Index(
+            "ix_visit_fact_lacking_two_professions",
+            "visit_date",
+            postgresql_where=text("NOT two_professions"),
+            sqlite_where=text("NOT two_professions"),
+        ),
+    )
+
+    booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id"), primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id"))
+    # Local (Europe/Stockholm) date of the start: the visit's year and month.
+    visit_date: Mapped[date]
+    held_at: Mapped[BookingLocation] = mapped_column(enum_column(BookingLocation, "held_at"))
+    two_professions: Mapped[bool]
+    nurse_present: Mapped[bool]
+    # Judged when the outcome is recorded, as the KVÅ code ZV509 is.
+    social_services_present: Mapped[bool]
+    # Table 2 actors as bits (indicators.ACTOR_BITS).
+    actors: Mapped[int]
+    # The organizations whose socialtjänst staff took part (a municipality's report).
+    social_services_organization_ids: Mapped[list[int]] = mapped_column(JSON)
+    # The outcome's professions and the booking's reason: what the report lists for a visit
+    # without two professions.
+    professions: Mapped[list[str]] = mapped_column(JSON)
+    missing_profession_reason: Mapped[str | None] = mapped_column(String(500))

@@ -1,24 +1,35 @@
-"""Loading what a report needs in a few set-based queries, and handing it to indicators.py."""
+"""Counting what a report needs in a few set-based queries, and handing it to indicators.py."""
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Connection,
     Date,
+    Integer,
     String,
     Text,
+    and_,
+    bindparam,
+    case,
     cast,
+    extract,
     func,
+    literal,
     or_,
     select,
+    text,
+    union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.clock import STOCKHOLM
 from app.enrollments.models import Enrollment
@@ -26,14 +37,14 @@ from app.errors import InvalidInput
 from app.families.models import Child, Family
 from app.organizations.models import Collaboration, Organization, OrganizationKind, Unit, UnitKind
 from app.reports import indicators as ind
-from app.reports.models import Tariff
-from app.scheduling.models import Booking, BookingStatus, Outcome
+from app.reports.facts import staff_facts
+from app.reports.models import Tariff, VisitFact
+from app.scheduling.models import Booking, BookingLocation, BookingStatus, Outcome
 from app.staff.models import Staff
-from app.staff.profession import Profession
 
 # Called with the name of each loading step, for a progress bar.
 StepCallback = Callable[[str], None]
-STEPS = ("scope", "staff", "visits", "families", "enrollments", "figures")
+STEPS = ("scope", "visits", "offers", "lacking", "figures")
 
 TARGET_GROUP_COLUMNS = {
     ind.TargetGroup.first_child: Family.first_child,
@@ -123,24 +134,6 @@ def _in_scope(column: Any, scope: Scope) -> ColumnElement[bool] | None:
     return None if scope.bvc_unit_ids is None else column.in_(sorted(scope.bvc_unit_ids))
 
 
-def staff_facts(session: Session) -> dict[int, ind.StaffFacts]:
-    rows = session.execute(
-        select(Staff.id, Staff.profession, Unit.kind, Unit.organization_id).join(
-            Unit, Unit.id == Staff.unit_id
-        )
-    )
-    return {
-        staff_id: ind.StaffFacts(
-            profession=profession.value,
-            social_services=(
-                profession == Profession.social_worker or kind == UnitKind.social_services
-            ),
-            organization_id=organization_id,
-        )
-        for staff_id, profession, kind, organization_id in rows
-    }
-
-
 class _JsonLists:
     """JSON array columns read as text and parsed once per distinct value (most repeat)."""
 
@@ -224,33 +217,11 @@ def _utc(value: datetime) -> datetime:
 
 def _families_of_interest(year: int, scope: Scope) -> ColumnElement[bool]:
     """The scope's families offered in the year or with a completed visit in it."""
-    with_visit = select(Booking.family_id).where(*_completed_in_year(year))
+    with_visit = select(VisitFact.family_id).where(_fact_in_year(year))
     offered = Family.offered_on.between(date(year, 1, 1), date(year, 12, 31))
     condition = or_(offered, Family.id.in_(with_visit))
     in_scope = _in_scope(Family.unit_id, scope)
     return condition if in_scope is None else condition & in_scope
-
-
-def _family_rows(session: Session, year: int, scope: Scope) -> list[ind.FamilyFacts]:
-    flags = list(TARGET_GROUP_COLUMNS.items())
-    stmt = select(
-        Family.id,
-        Family.unit_id,
-        cast(Family.status, String),
-        Family.offered_on,
-        *(column for _, column in flags),
-    ).where(_families_of_interest(year, scope))
-    families = []
-    groups_of: dict[tuple[bool, ...], frozenset[ind.TargetGroup]] = {}
-    for family_id, unit_id, status, offered_on, *bits in session.connection().execute(stmt).all():
-        key = tuple(bits)
-        groups = groups_of.get(key)
-        if groups is None:
-            groups = groups_of[key] = frozenset(
-                group for (group, _), on in zip(flags, key, strict=True) if on
-            )
-        families.append(ind.FamilyFacts(family_id, unit_id, status, offered_on, groups))
-    return families
 
 
 def _enrollments(session: Session, year: int, scope: Scope) -> dict[int, list[ind.EnrollmentFacts]]:
@@ -275,26 +246,6 @@ def _enrollments(session: Session, year: int, scope: Scope) -> dict[int, list[in
     found: dict[int, list[ind.EnrollmentFacts]] = defaultdict(list)
     for family_id, *rest in session.connection().execute(stmt).all():
         found[family_id].append(ind.EnrollmentFacts(*rest))
-    return found
-
-
-def _youngest_children(
-    session: Session, family_ids: Sequence[int]
-) -> dict[int, tuple[date | None, date | None]]:
-    """Birth and due date of each family's youngest child, for visits with no enrollment."""
-    found: dict[int, tuple[date | None, date | None]] = {}
-    for chunk in _chunks(sorted(family_ids), 1000):
-        rows = session.execute(
-            select(Child.family_id, Child.id, Child.birth_date, Child.expected_due_date).where(
-                Child.family_id.in_(chunk)
-            )
-        )
-        best: dict[int, tuple[date, int]] = {}
-        for family_id, child_id, born, due in rows:
-            key = (born or due or date.min, child_id)
-            if family_id not in best or key > best[family_id]:
-                best[family_id] = key
-                found[family_id] = (born, due)
     return found
 
 
@@ -339,109 +290,346 @@ def _noop(_step: str) -> None:
     return None
 
 
-def _visits(
-    session: Session, year: int, scope: Scope, step: StepCallback
-) -> tuple[
-    list[ind.Visit], list[ind.FamilyFacts], dict[int, ind.StaffFacts], frozenset[int] | None
-]:
-    """The scope's completed visits of the year, its families, and who is in its offer cohort.
+def _fact_in_year(year: int) -> ColumnElement[bool]:
+    return VisitFact.visit_date.between(date(year, 1, 1), date(year, 12, 31))
 
-    The cohort is None (every family given) except for a municipality, whose cohort is the
-    families counted with it; others are given only for their visits' target groups.
-    """
-    step("staff")
-    staff = staff_facts(session)
-    step("families")
-    families = _family_rows(session, year, scope)
-    step("enrollments")
-    enrollments = _enrollments(session, year, scope)
-    step("visits")
-    connection = session.connection()
-    dialect = connection.dialect.name
-    # The three lists as one text: the combinations recur, so each is parsed once.
-    lists = (
-        cast(Outcome.professions, Text)
-        + "|"
-        + cast(Outcome.external_kinds, Text)
-        + "|"
-        + cast(Outcome.referrals, Text)
-    )
-    rows = _fetch_all(
-        connection, _visit_query(year, scope, dialect, lists, Booking.missing_profession_reason)
-    )
-    without = {r[1] for r in rows if r[1] not in enrollments}
-    youngest = _youngest_children(session, list(without)) if without else {}
-    parse = _JsonLists()
-    profiles: dict[str, tuple[tuple[str, ...], ...]] = {}
-    teams: dict[str, tuple[int, ...]] = {}
-    local_day = _LocalDays(dialect)
-    visits: list[ind.Visit] = []
-    append = visits.append
-    for booking_id, family_id, unit_id, start, held_at, staff_text, profile, reason in rows:
-        day = local_day(start)
-        staff_ids = teams.get(staff_text)
-        if staff_ids is None:
-            staff_ids = teams[staff_text] = parse(staff_text)
-        found = enrollments.get(family_id)
-        enrollment = (
-            found[0]
-            if found is not None and len(found) == 1
-            else ind.enrollment_on(found or (), day)
-        )
-        if enrollment is not None:
-            born, due = enrollment.child_birth_date, enrollment.child_due_date
-            team: int | None = enrollment.team_organization_id
-        else:
-            born, due = youngest.get(family_id, (None, None))
-            team = None
-        parsed = profiles.get(profile)
-        if parsed is None:
-            parsed = profiles[profile] = tuple(parse(part) for part in profile.split("|"))
-        professions, external_kinds, referrals = parsed
-        append(
-            ind.Visit(
-                booking_id,
-                family_id,
-                unit_id,
-                day,
-                held_at,
-                staff_ids,
-                professions,
-                external_kinds,
-                referrals,
-                (),
-                reason,
-                born,
-                due,
-                team,
-            )
-        )
-    municipality = scope.municipality_id
-    if municipality is not None:
-        assert scope.bvc_unit_ids is not None
-        collaborations = _collaborations(session, scope.bvc_unit_ids)
-        homes = {}
-        for family in families:
-            latest = max(
-                enrollments.get(family.family_id, ()),
-                key=lambda e: (e.enrolled_on, e.enrollment_id),
-                default=None,
-            )
-            homes[family.family_id] = ind.family_municipality(
-                latest.team_organization_id if latest else None,
-                collaborations.get(family.unit_id, ()),
-                family.offered_on,
-            )
-        visits = [
-            v
-            for v in visits
-            if municipality in ind.visit_municipalities(v, staff, homes.get(v.family_id))
+
+def _ids(name: str, ids: Iterable[int]) -> BindParameter[Any]:
+    # Written into the statement: a large municipality's visits exceed the bind parameter limit.
+    return bindparam(name, sorted(ids), expanding=True, literal_execute=True)
+
+
+@dataclass(frozen=True)
+class _Filters:
+    """The report's rows: the scope's BVC units, and for a municipality its visits and cohort."""
+
+    year: int
+    scope: Scope
+    booking_ids: frozenset[int] | None = None
+    cohort: frozenset[int] | None = None
+
+    def visits(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = [_fact_in_year(self.year)]
+        in_scope = _in_scope(Family.unit_id, self.scope)
+        if in_scope is not None:
+            found.append(in_scope)
+        if self.booking_ids is not None:
+            found.append(VisitFact.booking_id.in_(_ids("booking_ids", self.booking_ids)))
+        return found
+
+    def offers(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = [
+            Family.offered_on.between(date(self.year, 1, 1), date(self.year, 12, 31))
         ]
-        counted = {v.family_id for v in visits}
-        cohort = frozenset(f.family_id for f in families if homes.get(f.family_id) == municipality)
-        families = [f for f in families if f.family_id in cohort or f.family_id in counted]
-        return visits, families, staff, cohort
-    return visits, families, staff, None
+        in_scope = _in_scope(Family.unit_id, self.scope)
+        if in_scope is not None:
+            found.append(in_scope)
+        if self.cohort is not None:
+            found.append(Family.id.in_(_ids("cohort", self.cohort)))
+        return found
+
+
+def _municipality_filters(session: Session, year: int, scope: Scope) -> _Filters:
+    """A municipality's visits and offer cohort, by the rules in indicators.py.
+
+    The visits its socialtjänst took part in, else those of the families whose team it staffs;
+    the families counted with it (its team's, or its BVC's first partner's when never enrolled).
+    """
+    municipality = scope.municipality_id
+    assert municipality is not None and scope.bvc_unit_ids is not None
+    enrollments = _enrollments(session, year, scope)
+    collaborations = _collaborations(session, scope.bvc_unit_ids)
+    homes: dict[int, int | None] = {}
+    for family_id, unit_id, offered_on in session.execute(
+        select(Family.id, Family.unit_id, Family.offered_on).where(
+            _families_of_interest(year, scope)
+        )
+    ):
+        latest = max(
+            enrollments.get(family_id, ()),
+            key=lambda e: (e.enrolled_on, e.enrollment_id),
+            default=None,
+        )
+        homes[family_id] = ind.family_municipality(
+            latest.team_organization_id if latest else None,
+            collaborations.get(unit_id, ()),
+            offered_on,
+        )
+    parse = _JsonLists()
+    counted = set()
+    for booking_id, family_id, day, present in session.execute(
+        select(
+            VisitFact.booking_id,
+            VisitFact.family_id,
+            VisitFact.visit_date,
+            cast(VisitFact.social_services_organization_ids, Text),
+        )
+        .join(Family, Family.id == VisitFact.family_id)
+        .where(*_Filters(year, scope).visits())
+    ):
+        enrollment = ind.enrollment_on(enrollments.get(family_id, ()), day)
+        team = enrollment.team_organization_id if enrollment is not None else None
+        if municipality in ind.visit_municipalities(parse(present), team, homes.get(family_id)):
+            counted.add(booking_id)
+    cohort = frozenset(f for f, home in homes.items() if home == municipality)
+    return _Filters(year, scope, frozenset(counted), cohort)
+
+
+class _Ymd(FunctionElement[int]):
+    """A date as the integer YYYYMMDD: completed years are a difference divided by 10,000."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_Ymd)
+def _ymd_sqlite(element: _Ymd, compiler: Any, **kw: Any) -> str:
+    return f"CAST(strftime('%Y%m%d', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(_Ymd, "postgresql")
+def _ymd_postgresql(element: _Ymd, compiler: Any, **kw: Any) -> str:
+    day = compiler.process(element.clauses, **kw)
+    return (
+        f"CAST(date_part('year', {day}) * 10000 + date_part('month', {day}) * 100 "
+        f"+ date_part('day', {day}) AS INTEGER)"
+    )
+
+
+def _month(day: Any) -> ColumnElement[int]:
+    return cast(extract("month", day), Integer)
+
+
+def _index_child_born(scope: Scope) -> tuple[Any, ColumnElement[int]]:
+    """The birth (else due) date of each visit's index child as YYYYMMDD, as
+    indicators.enrollment_on picks the child.
+
+    Most families have one enrollment: its child's date, worked out once per family. With
+    several, the enrollment begun last on or before the visit day (else the first); with none,
+    the youngest child. Those two are subqueries evaluated only for the few visits that need them.
+    """
+    child = aliased(Child, name="index_child")
+    counted = (
+        select(
+            Enrollment.family_id,
+            func.count().label("enrollments"),
+            func.min(_Ymd(func.coalesce(child.birth_date, child.expected_due_date))).label("born"),
+        )
+        .join(child, child.id == Enrollment.index_child_id)
+        .group_by(Enrollment.family_id)
+    )
+    in_scope = _in_scope(Family.unit_id, scope)
+    if in_scope is not None:
+        counted = counted.where(Enrollment.family_id.in_(select(Family.id).where(in_scope)))
+    counted_families = counted.subquery("family_enrollments")
+    other = aliased(Enrollment, name="other_enrollment")
+    other_child = aliased(Child, name="other_child")
+
+    def enrollment_child(*where: ColumnElement[bool], latest: bool) -> Any:
+        order = (
+            (other.enrolled_on.desc(), other.id.desc()) if latest else (other.enrolled_on, other.id)
+        )
+        return (
+            select(func.coalesce(other_child.birth_date, other_child.expected_due_date))
+            .select_from(other)
+            .join(other_child, other_child.id == other.index_child_id)
+            .where(other.family_id == VisitFact.family_id, *where)
+            .order_by(*order)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    # A child always has a birth or a due date, so no date means no such enrollment.
+    on_the_day = func.coalesce(
+        enrollment_child(other.enrolled_on <= VisitFact.visit_date, latest=True),
+        enrollment_child(latest=False),
+    )
+    youngest = aliased(Child, name="youngest_child")
+    youngest_born = func.coalesce(youngest.birth_date, youngest.expected_due_date)
+    without_enrollment = (
+        select(youngest_born)
+        .where(youngest.family_id == VisitFact.family_id)
+        .order_by(youngest_born.desc().nulls_last(), youngest.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    born = case(
+        (counted_families.c.enrollments.is_(None), _Ymd(without_enrollment)),
+        (counted_families.c.enrollments == 1, counted_families.c.born),
+        else_=_Ymd(on_the_day),
+    )
+    return (counted_families, counted_families.c.family_id), born
+
+
+def _visit_facts_in_scope(filters: _Filters) -> Any:
+    """The year's visit facts in scope with the BVC, month, index child's age and family flags.
+
+    Materialized: read three times by `_counts`, and grouped on the computed age once.
+    """
+    (children, family_id), born = _index_child_born(filters.scope)
+    facts = (
+        select(
+            VisitFact.family_id,
+            Family.unit_id,
+            _month(VisitFact.visit_date).label("month"),
+            _Ymd(VisitFact.visit_date).label("visit_ymd"),
+            born.label("born"),
+            VisitFact.held_at,
+            (VisitFact.held_at == BookingLocation.home).label("home"),
+            VisitFact.two_professions,
+            (VisitFact.nurse_present & VisitFact.social_services_present).label("joint"),
+            VisitFact.actors,
+            *(TARGET_GROUP_COLUMNS[g].label(g.value) for g in ind.FLAGGED_TARGET_GROUPS),
+        )
+        .join(Family, Family.id == VisitFact.family_id)
+        .outerjoin(children, family_id == VisitFact.family_id)
+        .where(*filters.visits())
+        .subquery("dated")
+    )
+    v = facts.c
+    years = case(
+        (v.born.is_(None), None),
+        (v.visit_ymd < v.born, -1),
+        else_=(v.visit_ymd - v.born) // 10000,
+    )
+    return (
+        select(
+            v.family_id,
+            v.unit_id,
+            v.month,
+            years.label("years"),
+            v.held_at,
+            v.home,
+            v.two_professions,
+            v.joint,
+            v.actors,
+            *(v[g.value] for g in ind.FLAGGED_TARGET_GROUPS),
+        )
+        .cte("facts")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+_VISITS, _UNIT_FAMILIES, _MONTH_FAMILIES = 0, 1, 2
+
+
+def _counts(
+    session: Session, filters: _Filters
+) -> tuple[list[ind.VisitCounts], list[ind.FamilyCounts]]:
+    """In one statement: the visits per BVC, month and age, and the distinct families with a
+    home visit per BVC and per month, by target group."""
+    facts = _visit_facts_in_scope(filters)
+    v = facts.c
+    home = v.home
+    bits = [ind.ACTOR_BITS[a] for a in ind.Actor]
+    ages = {
+        ind.AgeGroup.prenatal: v.years == -1,
+        **{ind.age_group_of_years(n): v.years == n for n in range(6)},
+        ind.AgeGroup.older: v.years > 5,
+        ind.AgeGroup.unknown: v.years.is_(None),
+    }
+    # The order of indicators.VisitCounts.
+    visit_columns = [
+        func.count().filter(home),
+        func.count().filter(home & v.two_professions),
+        func.count().filter(home & v.joint),
+        *(func.count().filter(home & ages[group]) for group in ind.AgeGroup),
+        *(func.count().filter(home & (v.actors.op("&")(bit) != 0)) for bit in bits),
+        *(func.count().filter(v.held_at == place) for place in ind.NOT_AT_HOME),
+    ]
+    visits = select(literal(_VISITS), v.unit_id, v.month, *visit_columns).group_by(
+        v.unit_id, v.month
+    )
+    flags = [v[g.value] for g in ind.FLAGGED_TARGET_GROUPS]
+    no_number = cast(None, Integer)
+
+    def families(kind: int, cell: Any) -> Any:
+        visited = select(cell, v.family_id, *flags).where(home).distinct().subquery()
+        f = visited.c
+        flagged = [f[g.value] for g in ind.FLAGGED_TARGET_GROUPS]
+        # TargetGroup order, none_of_these last; padded to the width of the visit rows.
+        groups = [*flagged, and_(*(~flag for flag in flagged))]
+        padding = [literal(0)] * (len(visit_columns) - 1 - len(groups))
+        keys = (f[cell.name], no_number) if kind == _UNIT_FAMILIES else (no_number, f[cell.name])
+        return select(
+            literal(kind),
+            *keys,
+            func.count(),
+            *(func.count().filter(g) for g in groups),
+            *padding,
+        ).group_by(f[cell.name])
+
+    stmt = union_all(
+        visits, families(_UNIT_FAMILIES, v.unit_id), families(_MONTH_FAMILIES, v.month)
+    )
+    ages_end = len(ind.AgeGroup) + 2
+    actors_end = ages_end + len(ind.Actor)
+    groups = len(ind.TargetGroup)
+    visit_counts, family_counts = [], []
+    for kind, unit_id, month, first, *counts in _fetch_all(session.connection(), stmt):
+        if kind == _VISITS:
+            visit_counts.append(
+                ind.VisitCounts(
+                    unit_id=unit_id,
+                    month=month,
+                    home_visits=first,
+                    two_professions=counts[0],
+                    joint=counts[1],
+                    by_age=counts[2:ages_end],
+                    actors=counts[ages_end:actors_end],
+                    not_at_home=counts[actors_end:],
+                )
+            )
+        else:
+            family_counts.append(ind.FamilyCounts(unit_id, month, first, counts[:groups]))
+    return visit_counts, family_counts
+
+
+def _offer_counts(session: Session, filters: _Filters) -> list[ind.OfferCounts]:
+    month = _month(Family.offered_on)
+    status = cast(Family.status, String)
+    stmt = (
+        select(Family.unit_id, month, status, func.count())
+        .where(*filters.offers())
+        .group_by(Family.unit_id, month, status)
+    )
+    return [ind.OfferCounts(*row) for row in _fetch_all(session.connection(), stmt)]
+
+
+def _lacking_two_professions(session: Session, filters: _Filters) -> list[ind.Visit]:
+    """The counted home visits with fewer than two professions, with the booking's reason."""
+    stmt = (
+        select(
+            VisitFact.booking_id,
+            VisitFact.family_id,
+            Family.unit_id,
+            VisitFact.visit_date,
+            cast(VisitFact.professions, Text),
+            VisitFact.missing_profession_reason,
+        )
+        .join(Family, Family.id == VisitFact.family_id)
+        .where(
+            *filters.visits(),
+            VisitFact.held_at == BookingLocation.home,
+            ~VisitFact.two_professions,
+        )
+    )
+    parse = _JsonLists()
+    return [
+        ind.Visit(
+            booking_id=booking_id,
+            family_id=family_id,
+            unit_id=unit_id,
+            day=day,
+            held_at=BookingLocation.home.value,
+            staff_ids=(),
+            professions=parse(professions),
+            missing_profession_reason=reason,
+        )
+        for booking_id, family_id, unit_id, day, professions, reason in _fetch_all(
+            session.connection(), stmt
+        )
+    ]
 
 
 def grant_followup(
@@ -451,12 +639,32 @@ def grant_followup(
     unit_id: int | None = None,
     step: StepCallback = _noop,
 ) -> GrantFollowupResult:
-    """The year's grant indicators for the country, a region or a municipality (and one BVC)."""
+    """The year's grant indicators for the country, a region or a municipality (and one BVC).
+
+    The database counts the stored visit facts (VisitFact) per BVC, month and age; the figures
+    are put together by indicators.grant_followup.
+    """
     step("scope")
     scope = resolve_scope(session, organization_id, unit_id)
-    visits, families, staff, cohort = _visits(session, year, scope, step)
+    if session.get_bind().dialect.name == "postgresql":
+        # A few aggregations over a year of facts: in memory, not worth compiling, and each
+        # quicker in one process than in workers that redo its hash tables.
+        session.execute(text("SET LOCAL jit = off"))
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    filters = (
+        _municipality_filters(session, year, scope)
+        if scope.municipality_id is not None
+        else _Filters(year, scope)
+    )
+    step("visits")
+    visits, families = _counts(session, filters)
+    step("offers")
+    offers = _offer_counts(session, filters)
+    step("lacking")
+    lacking = _lacking_two_professions(session, filters)
     step("figures")
-    report = ind.grant_followup(year, visits, families, staff, cohort)
+    report = ind.grant_followup(year, visits, families, offers, lacking)
     units = unit_facts(session, list(report.by_unit))
     return GrantFollowupResult(scope=scope, report=report, units=units)
 

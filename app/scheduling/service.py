@@ -27,6 +27,7 @@ from app.organizations.models import Unit, UnitKind
 from app.pagination import PageParams, paginate
 from app.programs.models import TemplateVisit
 from app.programs.plan import LocationKind, PlanStatus
+from app.reports import facts as report_facts
 from app.scheduling.kva import VisitFact, derive_codes
 from app.scheduling.models import (
     Booking,
@@ -462,7 +463,7 @@ def record_outcome(
         facts.add(VisitFact.social_services_present)
     if data.held_at == BookingLocation.home:
         facts.add(VisitFact.home_visit)
-    booking.outcome = Outcome(
+    booking.outcome = outcome = Outcome(
         held_at=data.held_at,
         staff_ids=[s.id for s in team.staff],
         professions=sorted({s.profession.value for s in team.staff}),
@@ -473,6 +474,10 @@ def record_outcome(
         referrals=sorted({r.value for r in data.referrals}),
         kva_codes=derive_codes(facts),
         note=data.note,
+    )
+    # What the yearly reports count, fixed with the outcome.
+    report_facts.record_visit_fact(
+        session, booking, outcome, report_facts.team_facts(team.staff, team.units)
     )
     _close(booking, BookingStatus.completed, release_staff=False)
     _event(booking, "completed")

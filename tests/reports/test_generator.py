@@ -14,6 +14,7 @@ from app.db import make_engine, make_sessionmaker
 from app.families.identity import parse_identity_number
 from app.migrate import migrate
 from app.reports import service
+from app.reports.facts import recomputed_facts, stored_facts
 from app.reports.generator import (
     GeneratorError,
     Plan,
@@ -116,6 +117,9 @@ def test_generated_rows_hold_every_rule_and_the_report_adds_up(fresh):
             )
         )
     with make_sessionmaker(engine)() as session:
+        # The bulk load stores each completed visit's facts as recording its outcome would.
+        assert stored_facts(session) == recomputed_facts(session)
+        assert len(stored_facts(session)) == statuses["completed"]
         country = service.grant_followup(session, 2025).report.totals
         assert country.home_visits > 0 and country.offered_families > 0
         municipalities = session.scalars(

@@ -26,7 +26,6 @@ def visit(**fields: object) -> ind.Visit:
         "held_at": "home",
         "staff_ids": (NURSE, WORKER),
         "professions": ("bhv_nurse", "social_worker"),
-        "child_birth_date": date(2025, 1, 1),
     }
     return ind.Visit(**{**base, **fields})  # type: ignore[arg-type]
 
@@ -72,10 +71,16 @@ def test_other_actors_map_participants_and_referrals_to_table_2():
 
 
 def test_two_professions_and_joint_are_different_things():
-    nurse_and_midwife = visit(staff_ids=(NURSE, MIDWIFE), professions=("bhv_nurse", "midwife"))
-    assert ind.has_two_professions(nurse_and_midwife.professions)
-    assert not ind.is_joint(nurse_and_midwife, STAFF)
-    assert ind.is_joint(visit(), STAFF)
+    day = date(2025, 3, 3)
+    midwife = ind.visit_facts(
+        day, "home", (NURSE, MIDWIFE), ("bhv_nurse", "midwife"), (), (), STAFF
+    )
+    assert midwife.two_professions and midwife.nurse_present
+    assert not midwife.social_services_present  # two professions, not joint
+    joint = ind.visit_facts(
+        day, "home", (NURSE, WORKER), ("bhv_nurse", "social_worker"), (), (), STAFF
+    )
+    assert joint.nurse_present and joint.social_services_present
     assert not ind.has_two_professions(("bhv_nurse",))
     assert not ind.has_two_professions(("bhv_nurse", "bhv_nurse"))
 
@@ -92,14 +97,39 @@ def test_enrollment_on_picks_the_one_running_that_day():
 
 
 def test_visit_municipalities_come_from_who_was_there_else_the_team():
-    assert ind.visit_municipalities(visit(), STAFF, None) == {200}
-    both = visit(staff_ids=(NURSE, WORKER, SUBSTITUTE))
-    assert ind.visit_municipalities(both, STAFF, None) == {200, 300}
-    nurse_alone = visit(staff_ids=(NURSE,), professions=("bhv_nurse",), team_organization_id=300)
-    assert ind.visit_municipalities(nurse_alone, STAFF, 200) == {300}
-    no_team = visit(staff_ids=(NURSE,), professions=("bhv_nurse",))
-    assert ind.visit_municipalities(no_team, STAFF, 200) == {200}
-    assert ind.visit_municipalities(no_team, STAFF, None) == frozenset()
+    assert ind.visit_municipalities((200,), 300, None) == {200}
+    assert ind.visit_municipalities((200, 300), None, None) == {200, 300}
+    assert ind.visit_municipalities((), 300, 200) == {300}  # the nurse alone: the team's
+    assert ind.visit_municipalities((), None, 200) == {200}
+    assert ind.visit_municipalities((), None, None) == frozenset()
+
+
+def test_visit_facts_say_what_the_report_counts():
+    day = date(2025, 3, 3)
+    joint = ind.visit_facts(
+        day, "home", (NURSE, WORKER, SUBSTITUTE), ("bhv_nurse", "social_worker"), (), (), STAFF
+    )
+    assert joint == ind.VisitFacts(
+        visit_date=day,
+        held_at="home",
+        two_professions=True,
+        nurse_present=True,
+        social_services_present=True,
+        actors=ind.ACTOR_BITS[Actor.none],
+        social_services_organization_ids=(200, 300),
+        professions=("bhv_nurse", "social_worker"),
+        missing_profession_reason=None,
+    )
+    midwife = ind.visit_facts(
+        day, "clinic", (NURSE, MIDWIFE), ("bhv_nurse", "midwife"), ("interpreter",), ("mhv",), STAFF
+    )
+    assert (midwife.two_professions, midwife.social_services_present) == (True, False)
+    assert midwife.actors == ind.ACTOR_BITS[Actor.mhv]
+    alone = ind.visit_facts(
+        day, "home", (NURSE,), ("bhv_nurse",), ("dental_nurse",), ("other",), STAFF
+    )
+    assert not alone.two_professions and alone.social_services_organization_ids == ()
+    assert alone.actors == ind.ACTOR_BITS[Actor.dental_care] | ind.ACTOR_BITS[Actor.unclassified]
 
 
 def test_family_municipality_is_the_team_else_the_first_collaboration_in_force():
@@ -114,37 +144,62 @@ def test_family_municipality_is_the_team_else_the_first_collaboration_in_force()
     assert ind.family_municipality(None, [], date(2025, 3, 1)) is None
 
 
-def test_grant_followup_by_hand_on_three_visits():
-    families = [
-        ind.FamilyFacts(
-            10, 5, "enrolled", date(2025, 1, 20), frozenset({ind.TargetGroup.first_child})
-        ),
-        ind.FamilyFacts(11, 5, "declined", date(2025, 2, 1)),
-        ind.FamilyFacts(12, 6, "discontinued", date(2024, 12, 1)),
-    ]
+def test_grant_followup_by_hand_from_counts():
+    none, mhv = [0] * len(Actor), [0] * len(Actor)
+    none[list(Actor).index(Actor.none)] = 2
+    mhv[list(Actor).index(Actor.mhv)] = 1
+
+    def by_age(**given: int) -> list[int]:
+        return [given.get(g.name, 0) for g in AgeGroup]
+
     visits = [
-        visit(booking_id=1, day=date(2025, 3, 3)),
-        visit(booking_id=2, day=date(2025, 3, 20), staff_ids=(NURSE,), professions=("bhv_nurse",)),
-        visit(booking_id=3, family_id=12, unit_id=6, day=date(2025, 4, 1), held_at="other"),
-        visit(booking_id=4, day=date(2024, 12, 31)),
+        # BVC 5 in March: two home visits of a one-year-old, one of them joint; one at the clinic.
+        ind.VisitCounts(5, 3, 2, 1, 1, by_age(age_1=2), none, (1, 0, 0)),
+        # BVC 6 in April: a prenatal home visit with the midwife, and one held elsewhere.
+        ind.VisitCounts(6, 4, 1, 1, 0, by_age(prenatal=1), mhv, (0, 0, 1)),
     ]
-    report = ind.grant_followup(2025, visits, families, STAFF)
+    groups = len(ind.TargetGroup)
+    first_child = [1 if g is ind.TargetGroup.first_child else 0 for g in ind.TargetGroup]
+    no_flag = [0] * (groups - 1) + [1]
+    families = [
+        ind.FamilyCounts(5, None, 1, first_child),  # BVC 5: one family, a first child
+        ind.FamilyCounts(6, None, 1, no_flag),  # BVC 6: one family with no flag
+        ind.FamilyCounts(None, 3, 1, first_child),  # visited in March
+        ind.FamilyCounts(None, 4, 1, no_flag),  # visited in April
+    ]
+    offers = [
+        ind.OfferCounts(5, 1, "enrolled", 1),
+        ind.OfferCounts(5, 2, "declined", 1),
+        ind.OfferCounts(7, 2, "offered", 2),  # a BVC with offers and no visits
+    ]
+    lacking = [
+        ind.Visit(9, 10, 5, date(2025, 3, 20), "home", (), ("bhv_nurse",)),
+        ind.Visit(8, 10, 5, date(2025, 3, 3), "home", (), ("bhv_nurse",)),
+    ]
+    report = ind.grant_followup(2025, visits, families, offers, lacking)
     totals = report.totals
-    assert (totals.home_visits, totals.families_with_home_visit) == (2, 1)
-    assert (totals.home_visits_with_two_professions, totals.joint_home_visits) == (1, 1)
-    assert totals.share_with_two_professions == 0.5
-    assert totals.home_visits_per_family == 2.0
-    assert (totals.offered_families, totals.offered_families_taking_part) == (2, 1)
-    assert totals.share_offered_declined == 0.5
-    assert totals.offered_families_discontinued == 0  # offered in 2024
-    assert totals.completed_visits_not_at_home == {"clinic": 0, "mhv_clinic": 0, "other": 1}
+    assert (totals.home_visits, totals.families_with_home_visit) == (3, 2)
+    assert (totals.home_visits_with_two_professions, totals.joint_home_visits) == (2, 1)
+    assert totals.share_with_two_professions == 0.6667
+    assert totals.home_visits_per_family == 1.5
+    assert totals.visits_by_age_group[AgeGroup.age_1] == 2
+    assert totals.visits_by_age_group[AgeGroup.prenatal] == 1
+    assert totals.visits_by_age_group[AgeGroup.unknown] == 0
+    assert totals.other_actor_visits[Actor.none] == 2 and totals.other_actor_visits[Actor.mhv] == 1
+    assert totals.completed_visits_not_at_home == {"clinic": 1, "mhv_clinic": 0, "other": 1}
+    assert (totals.offered_families, totals.offered_families_taking_part) == (4, 1)
+    assert (totals.offered_families_declined, totals.offered_families_undecided) == (1, 2)
+    assert totals.share_offered_declined == 0.25
     assert totals.families_by_target_group[ind.TargetGroup.first_child] == 1
-    assert [v.booking_id for v in report.lacking_two_professions] == [2]
-    assert report.by_month[3].home_visits == 2 and report.by_month[1].offered_families == 1
-    assert set(report.by_unit) == {5, 6}
-    assert report.by_unit[6].home_visits == 0
+    assert totals.families_by_target_group[ind.TargetGroup.none_of_these] == 1
+    assert [v.booking_id for v in report.lacking_two_professions] == [8, 9]
+    assert report.by_month[3].home_visits == 2 and report.by_month[3].families_with_home_visit == 1
+    assert report.by_month[2].offered_families == 3
+    assert report.by_month[4].families_by_target_group[ind.TargetGroup.none_of_these] == 1
+    assert list(report.by_unit) == [5, 6, 7]
+    assert report.by_unit[6].home_visits == 1 and report.by_unit[7].offered_families == 2
     # The empty report divides by nothing: no share rather than zero.
-    assert ind.grant_followup(2030, [], [], STAFF).totals.share_with_two_professions is None
+    assert ind.grant_followup(2030, [], [], []).totals.share_with_two_professions is None
 
 
 def test_the_year_runs_from_local_midnight():

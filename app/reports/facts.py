@@ -1,0 +1,121 @@
+"""The visit facts the grant follow-up counts (models.VisitFact), written with each outcome."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import astuple
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.clock import STOCKHOLM
+from app.organizations.models import Unit, UnitKind
+from app.reports import indicators as ind
+from app.reports.models import VisitFact
+from app.scheduling.models import Booking, Outcome
+from app.staff.models import Staff
+from app.staff.profession import Profession
+
+# visit_fact's columns after booking_id and family_id, in the order of indicators.VisitFacts.
+FACT_COLUMNS = (
+    "visit_date",
+    "held_at",
+    "two_professions",
+    "nurse_present",
+    "social_services_present",
+    "actors",
+    "social_services_organization_ids",
+    "professions",
+    "missing_profession_reason",
+)
+
+
+def staff_fact(profession: str, unit_kind: str, organization_id: int) -> ind.StaffFacts:
+    social = profession == Profession.social_worker or unit_kind == UnitKind.social_services
+    return ind.StaffFacts(profession, social, organization_id)
+
+
+def staff_facts(session: Session) -> dict[int, ind.StaffFacts]:
+    rows = session.execute(
+        select(Staff.id, Staff.profession, Unit.kind, Unit.organization_id).join(
+            Unit, Unit.id == Staff.unit_id
+        )
+    )
+    return {
+        staff_id: staff_fact(profession.value, kind.value, organization_id)
+        for staff_id, profession, kind, organization_id in rows
+    }
+
+
+def team_facts(staff: Iterable[Staff], units: Mapping[int, Unit]) -> dict[int, ind.StaffFacts]:
+    return {
+        s.id: staff_fact(
+            s.profession.value, units[s.unit_id].kind.value, units[s.unit_id].organization_id
+        )
+        for s in staff
+    }
+
+
+def facts_of(
+    booking: Booking, outcome: Outcome, staff: Mapping[int, ind.StaffFacts]
+) -> ind.VisitFacts:
+    return ind.visit_facts(
+        booking.starts_at.astimezone(STOCKHOLM).date(),
+        outcome.held_at.value,
+        outcome.staff_ids,
+        outcome.professions,
+        outcome.external_kinds,
+        outcome.referrals,
+        staff,
+        booking.missing_profession_reason,
+    )
+
+
+def fact_values(facts: ind.VisitFacts) -> dict[str, Any]:
+    values = dict(zip(FACT_COLUMNS, astuple(facts), strict=True))
+    values["social_services_organization_ids"] = list(facts.social_services_organization_ids)
+    values["professions"] = list(facts.professions)
+    return values
+
+
+def record_visit_fact(
+    session: Session, booking: Booking, outcome: Outcome, staff: Mapping[int, ind.StaffFacts]
+) -> None:
+    """Store the facts of a visit whose outcome is being recorded (in the same transaction)."""
+    session.add(
+        VisitFact(
+            booking_id=booking.id,
+            family_id=booking.family_id,
+            **fact_values(facts_of(booking, outcome, staff)),
+        )
+    )
+
+
+def recomputed_facts(session: Session) -> dict[int, tuple[int, ind.VisitFacts]]:
+    """Family and facts of every completed visit, worked out again from bookings and outcomes."""
+    staff = staff_facts(session)
+    rows = session.execute(select(Booking, Outcome).join(Outcome, Outcome.booking_id == Booking.id))
+    return {
+        booking.id: (booking.family_id, facts_of(booking, outcome, staff))
+        for booking, outcome in rows
+    }
+
+
+def stored_facts(session: Session) -> dict[int, tuple[int, ind.VisitFacts]]:
+    rows = session.scalars(select(VisitFact))
+    return {
+        row.booking_id: (
+            row.family_id,
+            ind.VisitFacts(
+                visit_date=row.visit_date,
+                held_at=row.held_at.value,
+                two_professions=row.two_professions,
+                nurse_present=row.nurse_present,
+                social_services_present=row.social_services_present,
+                actors=row.actors,
+                social_services_organization_ids=tuple(row.social_services_organization_ids),
+                professions=tuple(row.professions),
+                missing_profession_reason=row.missing_profession_reason,
+            ),
+        )
+        for row in rows
+    }

@@ -1,0 +1,147 @@
+"""The stored visit facts (VisitFact) agree with the outcomes, and the report reads them right."""
+
+from datetime import UTC, date, datetime
+
+from app.enrollments import service as enrollments
+from app.enrollments.schemas import EnrollmentIn
+from app.families import service as families
+from app.families.models import Child, FamilyStatus
+from app.families.schemas import ChildIn, StatusChange
+from app.reports import service
+from app.reports.facts import recomputed_facts, record_visit_fact, staff_facts, stored_facts
+from app.reports.indicators import AgeGroup
+from app.scheduling import service as scheduling
+from app.scheduling.models import Booking, BookingKind, BookingLocation, BookingStatus, Outcome
+from app.scheduling.schemas import OutcomeIn
+from tests import factories
+from tests.reports import handmade
+from tests.reports.handmade import _Builder, at
+
+
+def ages(session, year: int = 2025) -> dict[AgeGroup, int]:
+    by_age = service.grant_followup(session, year).report.totals.visits_by_age_group
+    return {group: count for group, count in by_age.items() if count}
+
+
+def test_facts_are_stored_with_each_outcome_and_agree_with_it(session):
+    made = handmade.build(session)
+    stored = stored_facts(session)
+    assert stored == recomputed_facts(session)
+    # Only visits that took place have facts: not the cancelled A3 nor the no-show A5.
+    assert made.booking["A3"] not in stored and made.booking["A5"] not in stored
+    assert len(stored) == len(made.booking) - 2
+    family_id, a4 = stored[made.booking["A4"]]
+    assert family_id == made.family["A"]
+    assert (a4.visit_date, a4.held_at, a4.two_professions) == (date(2025, 7, 17), "home", False)
+    assert a4.missing_profession_reason == "Socialsekreterare sjuk"
+    assert not a4.social_services_present and a4.social_services_organization_ids == ()
+    _, a1 = stored[made.booking["A1"]]
+    assert a1.social_services_organization_ids == (made.municipality_id,)
+
+
+def test_a_visit_just_after_local_midnight_belongs_to_the_new_year(session):
+    s = factories.setting(session)
+    family_id = factories.family(
+        session, s.bvc_id, born=date(2025, 6, 1), consent_on=date(2024, 1, 1)
+    ).id
+    enrollments.enroll(
+        session,
+        EnrollmentIn(
+            family_id=family_id,
+            nurse_id=s.nurse_id,
+            social_worker_id=s.social_worker_id,
+            enrolled_on=date(2025, 6, 10),
+        ),
+    )
+    b = _Builder(session, s.nurse_id, s.social_worker_id)
+    # 00:30 on 1 January in Stockholm is 23:30 UTC on 31 December.
+    b.visit(
+        "new year",
+        family_id,
+        datetime(2025, 12, 31, 23, 30, tzinfo=UTC),
+        [s.nurse_id, s.social_worker_id],
+    )
+    ((_, facts),) = stored_facts(session).values()
+    assert facts.visit_date == date(2026, 1, 1)
+    assert service.grant_followup(session, 2026).report.totals.home_visits == 1
+    assert service.grant_followup(session, 2025).report.totals.home_visits == 0
+
+
+def test_the_age_group_follows_the_child_as_registered_now(session):
+    made = handmade.build(session)
+    assert ages(session)[AgeGroup.prenatal] == 1  # B1 on 15 April, B born 28 May
+    child = session.get(Child, families.get_family(session, made.family["B"]).children[0].id)
+    child.birth_date = date(2025, 4, 1)  # the birth was registered wrong: it was 1 April
+    session.commit()
+    assert AgeGroup.prenatal not in ages(session)
+    assert ages(session)[AgeGroup.age_0] == 7
+
+
+def test_with_two_enrollments_a_visit_counts_the_child_of_the_one_running(session):
+    s = factories.setting(session)
+    family_id = factories.family(
+        session, s.bvc_id, born=date(2023, 1, 1), consent_on=date(2024, 1, 1)
+    ).id
+    team = {"nurse_id": s.nurse_id, "social_worker_id": s.social_worker_id}
+    enrollments.enroll(
+        session, EnrollmentIn(family_id=family_id, enrolled_on=date(2025, 1, 10), **team)
+    )
+    b = _Builder(session, s.nurse_id, s.social_worker_id)
+    staff = [s.nurse_id, s.social_worker_id]
+    b.visit("first", family_id, at(2025, 2, 1), staff)
+    b.book("second", family_id, at(2025, 3, 1), staff)
+    # The family dropped out, then was offered again and came back with a new baby.
+    for status, on in ((FamilyStatus.discontinued, date(2025, 5, 1)), (FamilyStatus.offered, None)):
+        families.change_status(session, family_id, StatusChange(status=status, on=on))
+    baby = families.add_child(
+        session, family_id, ChildIn(given_name="Lillan", birth_date=date(2025, 5, 1))
+    )
+    enrollments.enroll(
+        session,
+        EnrollmentIn(
+            family_id=family_id, index_child_id=baby.id, enrolled_on=date(2025, 6, 1), **team
+        ),
+    )
+    b.visit("third", family_id, at(2025, 7, 1), staff)
+    # Recorded after the second enrollment began, the March visit still counts the first child.
+    scheduling.record_outcome(
+        session,
+        b.bookings["second"],
+        OutcomeIn(staff_ids=staff, held_at=BookingLocation.home, guardians_present=1),
+        None,
+    )
+    assert stored_facts(session) == recomputed_facts(session)
+    assert ages(session) == {AgeGroup.age_2: 2, AgeGroup.age_0: 1}
+
+
+def test_without_an_enrollment_a_visit_counts_the_youngest_child(session):
+    s = factories.setting(session)
+    family_id = factories.family(session, s.bvc_id, born=date(2022, 3, 1)).id
+    families.add_child(
+        session, family_id, ChildIn(given_name="Yngst", expected_due_date=date(2025, 9, 1))
+    )
+    starts = at(2025, 8, 1)
+    booking = Booking(
+        uid="no-enrollment",
+        family_id=family_id,
+        kind=BookingKind.follow_up,
+        starts_at=starts,
+        ends_at=starts,
+        location=BookingLocation.home,
+        status=BookingStatus.completed,
+    )
+    session.add(booking)
+    session.flush()
+    outcome = Outcome(
+        booking_id=booking.id,
+        held_at=BookingLocation.home,
+        staff_ids=[s.nurse_id],
+        professions=["bhv_nurse"],
+        external_kinds=[],
+        referrals=[],
+        kva_codes=[],
+    )
+    session.add(outcome)
+    record_visit_fact(session, booking, outcome, staff_facts(session))
+    session.commit()
+    assert ages(session) == {AgeGroup.prenatal: 1}  # the youngest is due in September
