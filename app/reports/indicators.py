@@ -242,10 +242,6 @@ def has_two_professions(professions: Iterable[str]) -> bool:
     return len(set(professions)) >= 2
 
 
-def social_services_present(staff_ids: Iterable[int], staff: Mapping[int, StaffFacts]) -> bool:
-    return any((s := staff.get(i)) is not None and s.social_services for i in staff_ids)
-
-
 def visit_municipalities(
     social_services_organization_ids: Collection[int],
     team_organization_id: int | None,
@@ -624,10 +620,20 @@ class CompensationLine:
         return self.visits * self.amount_per_visit
 
 
+@dataclass(frozen=True, slots=True)
+class CompensableVisit:
+    """A completed visit as the compensation sees it, from its stored visit facts."""
+
+    unit_id: int  # the family's BVC
+    day: date  # local date of the start
+    held_at: str
+    social_services_present: bool
+    kva_codes: tuple[str, ...] = ()
+
+
 def compensation(
     year: int,
-    visits: Iterable[Visit],
-    staff: Mapping[int, StaffFacts],
+    visits: Iterable[CompensableVisit],
     units: Mapping[int, UnitFacts],
     tariffs: Mapping[int, Sequence[TariffTerms]],
 ) -> list[CompensationLine]:
@@ -643,7 +649,7 @@ def compensation(
     for visit in visits:
         if visit.day.year != year or visit.held_at != HOME:
             continue
-        if not social_services_present(visit.staff_ids, staff):
+        if not visit.social_services_present:
             continue
         unit = units.get(visit.unit_id)
         tariff = (

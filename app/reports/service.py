@@ -11,7 +11,6 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Connection,
-    Date,
     Integer,
     String,
     Text,
@@ -37,9 +36,8 @@ from app.errors import InvalidInput
 from app.families.models import Child, Family
 from app.organizations.models import Collaboration, Organization, OrganizationKind, Unit, UnitKind
 from app.reports import indicators as ind
-from app.reports.facts import staff_facts
 from app.reports.models import Tariff, VisitFact
-from app.scheduling.models import Booking, BookingLocation, BookingStatus, Outcome
+from app.scheduling.models import BookingLocation, Outcome
 from app.staff.models import Staff
 
 # Called with the name of each loading step, for a progress bar.
@@ -149,57 +147,6 @@ class _JsonLists:
         return found
 
 
-def _completed_in_year(year: int) -> list[ColumnElement[bool]]:
-    start, end = year_bounds(year)
-    return [
-        Booking.status == BookingStatus.completed,
-        Booking.starts_at >= start,
-        Booking.starts_at < end,
-    ]
-
-
-def _visit_query(year: int, scope: Scope, dialect: str, *extra: Any) -> Any:
-    """Completed visits of the year in scope: booking id, family, BVC, local day, place, staff."""
-    # PostgreSQL gives the local date itself; SQLite keeps no zones, so Python converts.
-    start = (
-        cast(func.timezone(STOCKHOLM.key, Booking.starts_at), Date)
-        if dialect == "postgresql"
-        else Booking.starts_at
-    )
-    stmt = (
-        select(
-            Booking.id,
-            Booking.family_id,
-            Family.unit_id,
-            start,
-            cast(Outcome.held_at, String),
-            cast(Outcome.staff_ids, Text),
-            *extra,
-        )
-        .join(Outcome, Outcome.booking_id == Booking.id)
-        .join(Family, Family.id == Booking.family_id)
-        .where(*_completed_in_year(year))
-    )
-    in_scope = _in_scope(Family.unit_id, scope)
-    return stmt if in_scope is None else stmt.where(in_scope)
-
-
-class _LocalDays:
-    """Local dates of start instants (SQLite) or the dates PostgreSQL already gave."""
-
-    def __init__(self, dialect: str) -> None:
-        self._given = dialect == "postgresql"
-        self._seen: dict[Any, date] = {}
-
-    def __call__(self, value: Any) -> date:
-        if self._given:
-            return value  # type: ignore[no-any-return]
-        day = self._seen.get(value)
-        if day is None:
-            day = self._seen[value] = _utc(value).astimezone(STOCKHOLM).date()
-        return day
-
-
 def _fetch_all(connection: Connection, stmt: Any) -> Sequence[Any]:
     """All rows; on PostgreSQL straight from the driver (plain tuples, no result processing:
     the report queries select only integers, text and dates, which psycopg converts itself)."""
@@ -209,10 +156,6 @@ def _fetch_all(connection: Connection, stmt: Any) -> Sequence[Any]:
         result.close()
         return rows
     return result.all()
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _families_of_interest(year: int, scope: Scope) -> ColumnElement[bool]:
@@ -697,25 +640,37 @@ def compensation(
             "organization_id",
             "compensation is paid by the region to its BVC units: give the region",
         )
-    staff = staff_facts(session)
-    connection = session.connection()
-    dialect = connection.dialect.name
-    stmt = _visit_query(year, scope, dialect, cast(Outcome.kva_codes, Text))
+    # The facts fixed with each outcome, as the grant follow-up reads them: one definition of
+    # "a home visit with socialtjänst" for both.
+    stmt = (
+        select(
+            Family.unit_id,
+            VisitFact.visit_date,
+            cast(VisitFact.held_at, String),
+            VisitFact.social_services_present,
+            cast(Outcome.kva_codes, Text),
+        )
+        .join(Family, Family.id == VisitFact.family_id)
+        .join(Outcome, Outcome.booking_id == VisitFact.booking_id)
+        .where(
+            _fact_in_year(year),
+            VisitFact.held_at == BookingLocation.home,
+            VisitFact.social_services_present,
+        )
+    )
+    in_scope = _in_scope(Family.unit_id, scope)
+    if in_scope is not None:
+        stmt = stmt.where(in_scope)
     parse = _JsonLists()
-    local_day = _LocalDays(dialect)
-    rows = _fetch_all(connection, stmt)
     visits = [
-        ind.Visit(
-            booking_id=booking_id,
-            family_id=family_id,
+        ind.CompensableVisit(
             unit_id=unit_id,
-            day=local_day(start),
+            day=day,
             held_at=held_at,
-            staff_ids=parse(staff_ids),
-            professions=(),
+            social_services_present=present,
             kva_codes=parse(kva_codes),
         )
-        for booking_id, family_id, unit_id, start, held_at, staff_ids, kva_codes in rows
+        for unit_id, day, held_at, present, kva_codes in session.execute(stmt)
     ]
     units = unit_facts(session, list({v.unit_id for v in visits}))
     organizations = (
@@ -741,5 +696,5 @@ def compensation(
                 kva_code=tariff.kva_code,
             )
         )
-    lines = ind.compensation(year, visits, staff, units, by_org)
+    lines = ind.compensation(year, visits, units, by_org)
     return CompensationResult(scope=scope, year=year, lines=lines, units=units, tariffs=tariffs)

@@ -13,6 +13,7 @@ from app.staff import service as staff_service
 from app.staff.profession import Profession
 from app.staff.schemas import StaffIn
 from tests import factories
+from tests.api.support import patch
 from tests.reports.handmade import _Builder, at
 
 URL = "/api/v1/reports/compensation"
@@ -106,3 +107,14 @@ def test_joint_home_visits_times_the_tariff_per_bvc_and_month(client, session):
 
     municipality = client.get(URL, params={"year": 2025, "organization_id": s.municipality_id})
     assert municipality.status_code == 422
+
+    # The social worker later moves to the BVC as a nurse: what was paid for stays paid for,
+    # since both reports read the facts fixed when each outcome was recorded.
+    moved = patch(
+        client,
+        f"/api/v1/staff/{worker}",
+        json={"unit_id": s.bvc_id, "profession": "bhv_nurse"},
+    )
+    assert moved.status_code == 200, moved.text
+    again = client.get(URL, params={"year": 2025, "organization_id": s.region_id}).json()
+    assert again["lines"] == report["lines"]

@@ -246,16 +246,21 @@ def test_compensation_by_hand():
         1: ind.UnitFacts(1, "BVC Centrum", None, 100),
         2: ind.UnitFacts(2, "Varberga vårdcentral", None, 100),
     }
-    joint = {"staff_ids": (NURSE, WORKER), "kva_codes": ("ZV509",)}
+
+    def visit(unit_id: int, day: date, **fields: object) -> ind.CompensableVisit:
+        facts = {"held_at": "home", "social_services_present": True, "kva_codes": ("ZV509",)}
+        return ind.CompensableVisit(unit_id, day, **{**facts, **fields})  # type: ignore[arg-type]
+
     visits = [
-        visit(booking_id=1, unit_id=1, day=date(2025, 10, 2), **joint),
-        visit(booking_id=2, unit_id=1, day=date(2025, 10, 9), staff_ids=(NURSE, WORKER)),
-        visit(booking_id=3, unit_id=2, day=date(2025, 10, 3), **joint),
-        visit(booking_id=4, unit_id=1, day=date(2025, 9, 1), **joint),  # before the tariff
-        visit(booking_id=5, unit_id=1, day=date(2025, 10, 5), held_at="clinic", **joint),
-        visit(booking_id=6, unit_id=1, day=date(2025, 10, 6), staff_ids=(NURSE, MIDWIFE)),
+        visit(1, date(2025, 10, 2)),
+        visit(1, date(2025, 10, 9), kva_codes=()),
+        visit(2, date(2025, 10, 3)),
+        visit(1, date(2025, 9, 1)),  # before the tariff
+        visit(1, date(2025, 10, 5), held_at="clinic"),
+        visit(1, date(2025, 10, 6), social_services_present=False),  # nurse and midwife
+        visit(1, date(2024, 12, 31)),  # another year
     ]
-    lines = ind.compensation(2025, visits, STAFF, units, {100: [OREBRO]})
+    lines = ind.compensation(2025, visits, units, {100: [OREBRO]})
     summary = [
         (line.unit_id, line.month, line.basis.value, line.amount_per_visit, line.visits,
          line.amount_due, line.visits_missing_kva_code)
