@@ -87,6 +87,8 @@ class VisitFact(Base):
                 "actors",
             ],
         ),
+        # A municipality's report starts from its families: their visits of the year.
+        Index("ix_visit_fact_family_id_visit_date", "family_id", "visit_date"),
         # The few home visits without two professions, listed by the report with their reason.
         Index(
             "ix_visit_fact_lacking_two_professions",

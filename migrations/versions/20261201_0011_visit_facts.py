@@ -73,6 +73,7 @@ def upgrade() -> None:
             "actors",
         ],
     )
+    op.create_index("ix_visit_fact_family_id_visit_date", "visit_fact", ["family_id", "visit_date"])
     op.create_index(
         "ix_visit_fact_lacking_two_professions",
         "visit_fact",
@@ -176,5 +177,6 @@ def _local_date(value: datetime | str) -> object:
 
 def downgrade() -> None:
     op.drop_index("ix_visit_fact_lacking_two_professions", table_name="visit_fact")
+    op.drop_index("ix_visit_fact_family_id_visit_date", table_name="visit_fact")
     op.drop_index("ix_visit_fact_visit_date", table_name="visit_fact")
     op.drop_table("visit_fact")
