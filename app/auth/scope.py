@@ -18,6 +18,7 @@ from app.auth.principal import Principal, Role
 from app.auth.principal import Scope as AuthScope
 from app.availability.models import ClosedDay
 from app.calendar.models import CalendarToken
+from app.clock import today_local
 from app.deps import SessionDep
 from app.enrollments.models import Enrollment, PlannedVisit
 from app.errors import Forbidden, InvalidInput, NotFound
@@ -35,7 +36,7 @@ def visible_bvc_ids(session: Session, principal: Principal | None) -> set[int] |
     bvcs = set(session.scalars(own.where(Unit.kind == UnitKind.bvc)))
     partners = session.scalars(
         select(Collaboration.bvc_unit_id).where(
-            Collaboration.social_unit_id.in_(own), Collaboration.ended_on.is_(None)
+            Collaboration.social_unit_id.in_(own), Collaboration.in_force_on(today_local())
         )
     )
     return bvcs | set(partners)
@@ -208,7 +209,7 @@ def partner_organization_ids(session: Session, principal: Principal | None) -> s
         .join(social, social.id == Collaboration.social_unit_id)
         .where(
             or_(bvc.organization_id == own, social.organization_id == own),
-            Collaboration.ended_on.is_(None),
+            Collaboration.in_force_on(today_local()),
         )
     )
     return {own} | {organization for pair in pairs for organization in pair}

@@ -62,7 +62,7 @@ def _check_team(session: Session, family: Family, nurse_id: int, social_worker_i
         select(Collaboration.id).where(
             Collaboration.bvc_unit_id == family.unit_id,
             Collaboration.social_unit_id == social.unit_id,
-            Collaboration.ended_on.is_(None),
+            Collaboration.in_force_on(today_local()),
         )
     )
     if collaborates is None:

@@ -1,7 +1,7 @@
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, UniqueConstraint, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
@@ -66,4 +66,9 @@ class Collaboration(Versioned, Timestamps, Base):
     bvc_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     social_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     started_on: Mapped[date]
+    # The first day without the collaboration; a planned end is in force until then.
     ended_on: Mapped[date | None]
+
+    @classmethod
+    def in_force_on(cls, day: date) -> ColumnElement[bool]:
+        return or_(cls.ended_on.is_(None), cls.ended_on > day)

@@ -100,7 +100,7 @@ def _substitutes(session: Session, family: Family, team: tuple[int, int]) -> lis
         .order_by(Staff.id)
     )
     partner_units = select(Collaboration.social_unit_id).where(
-        Collaboration.bvc_unit_id == family.unit_id, Collaboration.ended_on.is_(None)
+        Collaboration.bvc_unit_id == family.unit_id, Collaboration.in_force_on(today_local())
     )
     workers = session.scalars(
         select(Staff.id)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.auth.principal import Principal
 from app.auth.scope import organization_for
-from app.clock import now_utc
+from app.clock import now_utc, today_local
 from app.crud import get_or_404
 from app.db import rolls_back
 from app.errors import InvalidInput, NotFound
@@ -95,7 +95,7 @@ def record_booking_event(session: Session | None, booking: Booking, action: str)
         partners = session.scalars(
             select(Unit.organization_id)
             .join(Collaboration, Collaboration.social_unit_id == Unit.id)
-            .where(Collaboration.bvc_unit_id == unit_id, Collaboration.ended_on.is_(None))
+            .where(Collaboration.bvc_unit_id == unit_id, Collaboration.in_force_on(today_local()))
         ).all()
     session.add(
         OutboxEvent(

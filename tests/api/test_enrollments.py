@@ -493,8 +493,14 @@ def test_team_must_be_a_bvc_nurse_and_a_collaborating_social_worker(
 def test_ended_collaboration_no_longer_gives_a_team(client: TestClient, world: Setting) -> None:
     family = consenting_family(client, world)
     collaboration = client.get(f"{API}/collaborations").json()["items"][0]
-    patch(client, f"{API}/collaborations/{collaboration['id']}", json={"ended_on": "2027-03-31"})
-    assert_problem(enroll(client, world, family["id"]), 422, field="social_worker_id")
+    url = f"{API}/collaborations/{collaboration['id']}"
+    # A planned end (today is 1 April 2027) leaves it in force until that day...
+    assert patch(client, url, json={"ended_on": "2027-04-02"}).status_code == 200
+    assert enroll(client, world, family["id"]).status_code == 201
+    # ...and ended_on is the first day without it.
+    other = consenting_family(client, world)
+    assert patch(client, url, json={"ended_on": "2027-04-01"}).status_code == 200
+    assert_problem(enroll(client, world, other["id"]), 422, field="social_worker_id")
 
 
 @pytest.mark.parametrize("problem", TEAM_PROBLEMS)
