@@ -6,6 +6,7 @@ it did not exist, so ids of other organizations' families reveal nothing.
 """
 
 from collections.abc import Sequence
+from datetime import date
 from enum import Enum
 
 from fastapi import Depends, Request
@@ -304,27 +305,58 @@ def unit_changeable(unit_id: int, session: SessionDep, principal: CurrentPrincip
     _own_or_403(principal, organization, "a unit")
 
 
-def require_collaboration_party(
-    session: Session, principal: Principal, bvc_unit_id: int, social_unit_id: int
-) -> None:
-    """A collaboration belongs to the organizations of its two units; either may change it.
-    Missing units are left to the service (422 naming the field)."""
-    organizations = [_unit_organization(session, u) for u in (bvc_unit_id, social_unit_id)]
-    if principal.unrestricted or None in organizations:
+def require_collaboration_owner(session: Session, principal: Principal, bvc_unit_id: int) -> None:
+    """A collaboration opens the BVC's families to the socialtjänst side, so the BVC's
+    organization makes it (403: the directory is public). A missing unit is left to the
+    service (422 naming the field)."""
+    organization = _unit_organization(session, bvc_unit_id)
+    if principal.unrestricted or organization is None:
         return
-    if principal.organization_id not in organizations:
-        raise Forbidden("a collaboration is changed by the organization of one of its units")
+    if organization != principal.organization_id:
+        raise Forbidden("a collaboration is made by the organization of its BVC")
 
 
 def collaboration_changeable(
     collaboration_id: int, session: SessionDep, principal: CurrentPrincipal
 ) -> None:
+    """Path dependency: 404 when missing, 403 unless the caller's organization runs a unit of it
+    (the change itself is checked by require_collaboration_change)."""
     collaboration = session.get(Collaboration, collaboration_id)
     if collaboration is None:
         raise NotFound(f"collaboration {collaboration_id} not found")
-    require_collaboration_party(
-        session, principal, collaboration.bvc_unit_id, collaboration.social_unit_id
-    )
+    parties = {
+        _unit_organization(session, u)
+        for u in (collaboration.bvc_unit_id, collaboration.social_unit_id)
+    }
+    if not principal.unrestricted and principal.organization_id not in parties:
+        raise Forbidden("a collaboration is changed by the organizations of its units")
+
+
+def require_collaboration_change(
+    session: Session, principal: Principal, collaboration_id: int, ended_on: date | None
+) -> None:
+    """The BVC's organization changes its collaboration freely; the socialtjänst side may only
+    end it sooner (it must not reopen or prolong access to the BVC's families)."""
+    collaboration = session.get_one(Collaboration, collaboration_id)
+    if principal.unrestricted:
+        return
+    if _unit_organization(session, collaboration.bvc_unit_id) == principal.organization_id:
+        return
+    current = collaboration.ended_on
+    if ended_on is None or (current is not None and ended_on > current):
+        raise Forbidden(
+            "the socialtjänst side may only end a collaboration, not reopen or extend it"
+        )
+
+
+def report_organization(principal: Principal, requested: int | None) -> int | None:
+    """Whose report: the caller's own organization (the default); the whole country or another
+    organization only for the operator (403: organizations are a public directory)."""
+    if principal.unrestricted:
+        return requested
+    if requested is not None and requested != principal.organization_id:
+        raise Forbidden("reports are for your own organization")
+    return principal.organization_id
 
 
 def operator_only(principal: CurrentPrincipal) -> None:

@@ -111,7 +111,10 @@ def update_family(
     response: Response,
     if_match: IfMatch = None,
 ) -> FamilyOut:
-    """Change a family (If-Match required: 428 without it, 412 when stale)."""
+    """Change a family (If-Match required: 428 without it, 412 when stale); it moves only to a
+    BVC whose families the caller sees."""
+    if body.unit_id is not None:
+        require_visible_unit(session, principal, body.unit_id, "unit_id")
     family = service.update_family(session, family_id, body, if_match)
     set_etag(response, etag(family))
     return family_out(session, principal, family)

@@ -247,7 +247,8 @@ def update_guardian(
     refuse_nulls(Guardian, changes)
     for key, value in {**changes, **identity_columns(data, "")}.items():
         setattr(guardian, key, value)
-    touch(family)
+    if session.is_modified(guardian):
+        touch(family)
     session.commit()
     return guardian
 
@@ -283,7 +284,8 @@ def update_child(
         raise InvalidInput.on("gestational_week_at_birth", "needs birth_date")
     if birth_changed or "expected_due_date" in changes:
         enrollments.reanchor_for_child(session, child)
-    touch(family)
+    if session.is_modified(child):
+        touch(family)
     session.commit()
     return child
 

@@ -1,7 +1,15 @@
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, UniqueConstraint, or_
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    and_,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
@@ -71,4 +79,5 @@ class Collaboration(Versioned, Timestamps, Base):
 
     @classmethod
     def in_force_on(cls, day: date) -> ColumnElement[bool]:
-        return or_(cls.ended_on.is_(None), cls.ended_on > day)
+        """Started, and not ended: a planned collaboration gives no access yet."""
+        return and_(cls.started_on <= day, or_(cls.ended_on.is_(None), cls.ended_on > day))

@@ -8,7 +8,8 @@ from app.auth.scope import (
     OperatorOnly,
     OrganizationChangeable,
     UnitChangeable,
-    require_collaboration_party,
+    require_collaboration_change,
+    require_collaboration_owner,
     require_own_organization,
 )
 from app.crud import get_or_404
@@ -118,7 +119,7 @@ def update_unit(
 def create_collaboration(
     body: CollaborationIn, session: SessionDep, principal: CurrentPrincipal, response: Response
 ) -> CollaborationOut:
-    require_collaboration_party(session, principal, body.bvc_unit_id, body.social_unit_id)
+    require_collaboration_owner(session, principal, body.bvc_unit_id)
     collaboration = service.create_collaboration(session, body)
     set_etag(response, etag(collaboration))
     return CollaborationOut.model_validate(collaboration)
@@ -146,10 +147,14 @@ def update_collaboration(
     collaboration_id: int,
     body: CollaborationPatch,
     session: SessionDep,
+    principal: CurrentPrincipal,
     response: Response,
     if_match: IfMatch = None,
 ) -> CollaborationOut:
-    """End or change a collaboration (If-Match required: 428 without it, 412 when stale)."""
+    """End or change a collaboration (If-Match required: 428 without it, 412 when stale).
+    The socialtjänst side may only end it sooner; the BVC's organization may also reopen it."""
+    if "ended_on" in body.model_fields_set:
+        require_collaboration_change(session, principal, collaboration_id, body.ended_on)
     collaboration = service.update_collaboration(session, collaboration_id, body, if_match)
     set_etag(response, etag(collaboration))
     return CollaborationOut.model_validate(collaboration)

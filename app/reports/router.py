@@ -3,6 +3,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
+from app.auth.deps import CurrentPrincipal
+from app.auth.scope import report_organization
 from app.deps import SessionDep
 from app.reports import render, service
 from app.reports.models import Tariff
@@ -33,16 +35,19 @@ def grant_followup(
         int | None,
         Query(
             description="A region (its BVC units) or a municipality (its socialtjänst); "
-            "omit for the whole country"
+            "by default your own; the whole country (omitted) only for the operator"
         ),
     ] = None,
     unit_id: Annotated[int | None, Query(description="One BVC unit")] = None,
     format: Format = "json",
+    *,
+    principal: CurrentPrincipal,
 ) -> Any:
     """The yearly grant follow-up (återrapportering to Socialstyrelsen), per BVC and month.
 
     Definitions: docs/reports.md. A region's totals equal the sum of its municipalities'.
     """
+    organization_id = report_organization(principal, organization_id)
     report = GrantFollowupOut.of(service.grant_followup(session, year, organization_id, unit_id))
     if format == "csv":
         return _csv(render.grant_followup_csv(report), f"grant-followup-{year}.csv")
@@ -54,11 +59,18 @@ def compensation(
     session: SessionDep,
     year: Year,
     organization_id: Annotated[
-        int | None, Query(description="The region paying its BVC units; omit for all regions")
+        int | None,
+        Query(
+            description="The region paying its BVC units: by default your own; all regions "
+            "(omitted) only for the operator"
+        ),
     ] = None,
     format: Format = "json",
+    *,
+    principal: CurrentPrincipal,
 ) -> Any:
     """What each BVC is due per month for home visits made with socialtjänst, by the tariffs."""
+    organization_id = report_organization(principal, organization_id)
     report = CompensationOut.of(service.compensation(session, year, organization_id))
     if format == "csv":
         return _csv(render.compensation_csv(report), f"compensation-{year}.csv")

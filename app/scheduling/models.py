@@ -80,8 +80,14 @@ class Booking(Timestamps, Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Rises on every time change or cancellation (iCalendar SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
-    # Rises on every change (ETag / If-Match).
+    # Rises on every change (ETag / If-Match), set by the service (participants live in another
+    # table, so a change may leave this row's other columns as they were); the UPDATE is
+    # conditional on the version read, as for app.models_common.Versioned.
     version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {  # noqa: RUF012 (declarative reads it once, at mapping)
+        "version_id_col": version,
+        "version_id_generator": False,
+    }
 
     participants: Mapped[list["BookingParticipant"]] = relationship(
         back_populates="booking", order_by="BookingParticipant.id", cascade="all, delete-orphan"

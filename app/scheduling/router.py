@@ -143,10 +143,12 @@ def record_outcome(
     booking_id: int,
     body: OutcomeIn,
     session: SessionDep,
+    principal: CurrentPrincipal,
     response: Response,
     if_match: IfMatch = None,
 ) -> BookingDetail:
     """Record who took part and where; returns the booking with its KVÅ codes."""
+    require_visible_participants(session, principal, body.staff_ids)
     return _with_etag(response, service.record_outcome(session, booking_id, body, if_match))
 
 

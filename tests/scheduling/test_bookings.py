@@ -4,9 +4,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event, text
 
 from app.enrollments import service as enrollments
 from app.enrollments.schemas import EnrollmentIn
+from app.scheduling.models import Booking
 from app.staff import service as staff_service
 from app.staff.profession import Profession
 from app.staff.schemas import StaffIn
@@ -348,3 +350,38 @@ def test_a_refused_booking_leaves_nothing_behind_in_the_session(session, enrolle
         )
     session.commit()
     assert session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+def test_a_concurrent_change_after_the_if_match_check_is_412_not_a_lost_update(client, enrolled):
+    """The version is the UPDATE's condition (version_id_col): a writer that read version 1
+    cannot overwrite a version 2 committed between its check and its write."""
+    _, plan = enrolled
+    created = client.post(
+        "/api/v1/bookings",
+        json={"planned_visit_id": visit(plan, 4).id, "starts_at": local(2027, 1, 12)},
+    )
+    assert created.status_code == 201, created.text
+    booking_id = created.json()["id"]
+    armed = {"on": True}
+
+    def other_writer(_mapper, connection, target):
+        if armed["on"]:
+            armed["on"] = False
+            connection.execute(
+                text("UPDATE booking SET version = version + 1 WHERE id = :id"), {"id": target.id}
+            )
+
+    event.listen(Booking, "before_update", other_writer)
+    try:
+        moved = client.patch(
+            f"/api/v1/bookings/{booking_id}",
+            json={"starts_at": local(2027, 1, 14)},
+            headers={"If-Match": created.headers["etag"]},
+        )
+    finally:
+        event.remove(Booking, "before_update", other_writer)
+    assert moved.status_code == 412, moved.text
+    stored = client.get(f"/api/v1/bookings/{booking_id}").json()
+    assert datetime.fromisoformat(stored["starts_at"]) == datetime.fromisoformat(
+        created.json()["starts_at"]
+    )
