@@ -17,8 +17,8 @@ Two halves, because the caller is only known once authentication has run:
 * `IdempotencyMiddleware`, pure ASGI, passes the response through unchanged (streaming
   included) while keeping a copy; it holds back only the final body message until the handler,
   its dependencies' teardown and the stored result are done, so a client that has the response
-  can immediately replay it. 5xx responses and exceptions release the key so a retry runs
-  again; anything else is stored.
+  can immediately replay it. 5xx, 412 and 428 responses and exceptions release the key so a
+  retry runs again; anything else is stored.
 
 Reservations expire after Settings.idempotency_ttl_hours (deleted by later reservations); one
 left "in progress" longer than Settings.idempotency_lock_seconds is taken to be from a crashed
@@ -59,6 +59,7 @@ KEY_PATTERN = r"^[!-~]{1,255}$"  # visible ASCII; a structured-field string may 
 _KEY = re.compile(KEY_PATTERN)
 _SCOPE_KEY = "hembesok.idempotency"
 # Response headers that belong to the result and are replayed; never cookies or hop-by-hop.
+_RERUN = frozenset({412, 428})
 _STORED_HEADERS = frozenset(
     {
         "content-type",
@@ -351,7 +352,9 @@ class IdempotencyMiddleware:
         if reservation is None or factory is None:
             return
         try:
-            if start is None or body is None or start["status"] >= 500:
+            # 412/428 answer the If-Match header, which the key does not cover: a retry with a
+            # current ETag must run, not replay the refusal (nothing was done).
+            if start is None or body is None or start["status"] >= 500 or start["status"] in _RERUN:
                 await run_in_threadpool(release, factory, reservation)
                 return
             headers = [

@@ -1,7 +1,7 @@
 """Idempotency-Key: replay, reuse with another body, concurrent retries, 5xx, per-caller keys."""
 
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -347,3 +347,24 @@ def test_a_long_subject_is_stored_by_its_hash(probe: TestClient, session: Sessio
     assert again.headers["idempotent-replayed"] == "true"
     [row] = _rows(session)
     assert row.subject.startswith("sha256:") and len(row.subject) == 71
+
+
+def test_a_precondition_failure_is_not_stored_and_the_retry_runs(
+    client: TestClient, session: Session
+):
+    """412/428 answer the If-Match header, which the key does not cover: the client fetches the
+    current ETag and retries with the same key, and that retry must run."""
+    setting = factories.setting(session)
+    family = factories.family(session, setting.bvc_id, born=date(2026, 9, 1))
+    session.rollback()
+    url = f"/api/v1/families/{family.id}/status"
+    body = {"status": "declined", "reason": "Vill inte"}
+    stale = client.post(url, json=body, headers=_key("decline") | {"If-Match": '"family-0-v1"'})
+    assert stale.status_code == 412, stale.text
+    current = client.get(f"/api/v1/families/{family.id}").headers["etag"]
+    retried = client.post(url, json=body, headers=_key("decline") | {"If-Match": current})
+    assert retried.status_code == 200, retried.text
+    assert "idempotent-replayed" not in retried.headers
+    assert retried.json()["status"] == "declined"
+    replayed = client.post(url, json=body, headers=_key("decline") | {"If-Match": current})
+    assert replayed.headers["idempotent-replayed"] == "true"
