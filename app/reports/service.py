@@ -343,7 +343,7 @@ def _month(day: Any) -> ColumnElement[int]:
     return cast(extract("month", day), Integer)
 
 
-def _index_child_born(scope: Scope) -> tuple[Any, ColumnElement[int]]:
+def _index_child_born(year: int, scope: Scope) -> tuple[Any, ColumnElement[int]]:
     """The birth (else due) date of each visit's index child as YYYYMMDD, as
     indicators.enrollment_on picks the child.
 
@@ -361,9 +361,12 @@ def _index_child_born(scope: Scope) -> tuple[Any, ColumnElement[int]]:
         .join(child, child.id == Enrollment.index_child_id)
         .group_by(Enrollment.family_id)
     )
+    # Only the families visited that year (about half of them in a national year).
+    visited = select(VisitFact.family_id).where(_fact_in_year(year))
     in_scope = _in_scope(Family.unit_id, scope)
     if in_scope is not None:
-        counted = counted.where(Enrollment.family_id.in_(select(Family.id).where(in_scope)))
+        visited = visited.join(Family, Family.id == VisitFact.family_id).where(in_scope)
+    counted = counted.where(Enrollment.family_id.in_(visited))
     counted_families = counted.subquery("family_enrollments")
     other = aliased(Enrollment, name="other_enrollment")
     other_child = aliased(Child, name="other_child")
@@ -409,7 +412,7 @@ def _visit_facts_in_scope(filters: _Filters) -> Any:
 
     Materialized: read three times by `_counts`, and grouped on the computed age once.
     """
-    (children, family_id), born = _index_child_born(filters.scope)
+    (children, family_id), born = _index_child_born(filters.year, filters.scope)
     facts = (
         select(
             VisitFact.family_id,
