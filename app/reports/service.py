@@ -4,7 +4,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -30,7 +30,6 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.functions import FunctionElement
 
-from app.clock import STOCKHOLM
 from app.enrollments.models import Enrollment
 from app.errors import InvalidInput
 from app.families.models import Child, Family
@@ -83,13 +82,6 @@ class CompensationResult:
     lines: list[ind.CompensationLine]
     units: dict[int, ind.UnitFacts]
     tariffs: list[Tariff]
-
-
-def year_bounds(year: int) -> tuple[datetime, datetime]:
-    """Local (Europe/Stockholm) new year to new year, as UTC instants."""
-    start = datetime.combine(date(year, 1, 1), time(0), tzinfo=STOCKHOLM).astimezone(UTC)
-    end = datetime.combine(date(year + 1, 1, 1), time(0), tzinfo=STOCKHOLM).astimezone(UTC)
-    return start, end
 
 
 def resolve_scope(session: Session, organization_id: int | None, unit_id: int | None) -> Scope:

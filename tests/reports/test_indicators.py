@@ -1,12 +1,11 @@
 """The pure rules behind the report: age groups, actors, attribution, tariffs, compensation."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
 from app.reports import indicators as ind
 from app.reports.indicators import Actor, AgeGroup
-from app.reports.service import year_bounds
 
 NURSE, WORKER, SUBSTITUTE, MIDWIFE = 1, 2, 3, 4
 STAFF = {
@@ -200,12 +199,6 @@ def test_grant_followup_by_hand_from_counts():
     assert report.by_unit[6].home_visits == 1 and report.by_unit[7].offered_families == 2
     # The empty report divides by nothing: no share rather than zero.
     assert ind.grant_followup(2030, [], [], []).totals.share_with_two_professions is None
-
-
-def test_the_year_runs_from_local_midnight():
-    start, end = year_bounds(2025)
-    assert start == datetime(2024, 12, 31, 23, 0, tzinfo=UTC)
-    assert end == datetime(2025, 12, 31, 23, 0, tzinfo=UTC)
 
 
 OREBRO = ind.TariffTerms(
