@@ -1,13 +1,17 @@
 """The visit facts the grant follow-up counts (models.VisitFact), written with each outcome."""
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import astuple
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.clock import STOCKHOLM
+from app.enrollments.models import Enrollment
+from app.families.models import Child
 from app.organizations.models import Unit, UnitKind
 from app.reports import indicators as ind
 from app.reports.models import VisitFact
@@ -77,34 +81,73 @@ def fact_values(facts: ind.VisitFacts) -> dict[str, Any]:
     return values
 
 
+class FamilyChildren:
+    """Families' enrollments and children: the child each visit is for (indicators.index_child)."""
+
+    def __init__(self, session: Session, family_id: int | None = None) -> None:
+        enrollments = select(
+            Enrollment.family_id, Enrollment.id, Enrollment.enrolled_on, Enrollment.index_child_id
+        )
+        children = select(
+            Child.family_id, Child.id, func.coalesce(Child.birth_date, Child.expected_due_date)
+        )
+        if family_id is not None:
+            enrollments = enrollments.where(Enrollment.family_id == family_id)
+            children = children.where(Child.family_id == family_id)
+        self.enrollments: dict[int, list[ind.EnrollmentChild]] = defaultdict(list)
+        for family, enrollment_id, began, child_id in session.execute(enrollments):
+            self.enrollments[family].append(ind.EnrollmentChild(enrollment_id, began, child_id))
+        self.children: dict[int, list[ind.ChildFacts]] = defaultdict(list)
+        for family, child_id, born in session.execute(children):
+            self.children[family].append(ind.ChildFacts(child_id, born))
+
+    def index_child(self, family_id: int, day: date) -> int | None:
+        return ind.index_child(
+            self.enrollments.get(family_id, []), self.children.get(family_id, []), day
+        )
+
+
 def record_visit_fact(
     session: Session, booking: Booking, outcome: Outcome, staff: Mapping[int, ind.StaffFacts]
 ) -> None:
     """Store the facts of a visit whose outcome is being recorded (in the same transaction)."""
+    facts = facts_of(booking, outcome, staff)
     session.add(
         VisitFact(
             booking_id=booking.id,
             family_id=booking.family_id,
-            **fact_values(facts_of(booking, outcome, staff)),
+            index_child_id=FamilyChildren(session, booking.family_id).index_child(
+                booking.family_id, facts.visit_date
+            ),
+            **fact_values(facts),
         )
     )
 
 
-def recomputed_facts(session: Session) -> dict[int, tuple[int, ind.VisitFacts]]:
-    """Family and facts of every completed visit, worked out again from bookings and outcomes."""
+# What a visit's stored facts are: its family, the child whose age it counts, the facts proper.
+StoredFacts = tuple[int, int | None, ind.VisitFacts]
+
+
+def recomputed_facts(session: Session) -> dict[int, StoredFacts]:
+    """The facts of every completed visit, worked out again from bookings, outcomes, enrollments
+    and children (as they are now: equal to the stored ones while nothing has changed since)."""
     staff = staff_facts(session)
+    children = FamilyChildren(session)
     rows = session.execute(select(Booking, Outcome).join(Outcome, Outcome.booking_id == Booking.id))
-    return {
-        booking.id: (booking.family_id, facts_of(booking, outcome, staff))
-        for booking, outcome in rows
-    }
+    found = {}
+    for booking, outcome in rows:
+        facts = facts_of(booking, outcome, staff)
+        index_child = children.index_child(booking.family_id, facts.visit_date)
+        found[booking.id] = (booking.family_id, index_child, facts)
+    return found
 
 
-def stored_facts(session: Session) -> dict[int, tuple[int, ind.VisitFacts]]:
+def stored_facts(session: Session) -> dict[int, StoredFacts]:
     rows = session.scalars(select(VisitFact))
     return {
         row.booking_id: (
             row.family_id,
+            row.index_child_id,
             ind.VisitFacts(
                 visit_date=row.visit_date,
                 held_at=row.held_at.value,

@@ -21,6 +21,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 NURSE = "bhv_nurse"
 SOCIAL_WORKER = "social_worker"
@@ -184,7 +185,18 @@ class EnrollmentFacts:
     team_organization_id: int  # the organization of the team's social worker
 
 
-def enrollment_on(enrollments: Sequence[EnrollmentFacts], day: date) -> EnrollmentFacts | None:
+class _Begun(Protocol):
+    @property
+    def enrollment_id(self) -> int: ...
+
+    @property
+    def enrolled_on(self) -> date: ...
+
+
+_E = TypeVar("_E", bound=_Begun)
+
+
+def enrollment_on(enrollments: Sequence[_E], day: date) -> _E | None:
     """The family's enrollment a visit on `day` belongs to.
 
     The latest begun on or before that day (enrollments follow one another: the one running, or
@@ -195,6 +207,39 @@ def enrollment_on(enrollments: Sequence[EnrollmentFacts], day: date) -> Enrollme
     ordered = sorted(enrollments, key=lambda e: (e.enrolled_on, e.enrollment_id))
     started = [e for e in ordered if e.enrolled_on <= day]
     return started[-1] if started else ordered[0]
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollmentChild:
+    enrollment_id: int
+    enrolled_on: date
+    index_child_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChildFacts:
+    child_id: int
+    born: date  # the birth date, else the expected due date (a child has one or the other)
+
+
+def youngest_child(children: Iterable[ChildFacts]) -> int | None:
+    """The youngest child (twins: the first registered), as an enrollment picks its index child."""
+    found = max(children, key=lambda c: (c.born, -c.child_id), default=None)
+    return found.child_id if found is not None else None
+
+
+def index_child(
+    enrollments: Sequence[EnrollmentChild], children: Iterable[ChildFacts], day: date
+) -> int | None:
+    """The child a visit on `day` is for, whose age the report counts.
+
+    The index child of the family's enrollment on that day (`enrollment_on`); without an
+    enrollment, the family's youngest child; None when no child is registered yet.
+    """
+    enrollment = enrollment_on(enrollments, day)
+    if enrollment is not None:
+        return enrollment.index_child_id
+    return youngest_child(children)
 
 
 _BY_YEARS = (
@@ -447,10 +492,11 @@ class FamilyCounts:
 
 @dataclass(frozen=True, slots=True)
 class OfferCounts:
-    """Families of one BVC offered the program in one month of the year, by status now."""
+    """Families offered the program in the year, by status now: of one BVC in the year, or of
+    the whole scope in one month (the other of `unit_id` and `month` is None)."""
 
-    unit_id: int
-    month: int
+    unit_id: int | None
+    month: int | None
     status: str
     families: int
 
@@ -506,10 +552,13 @@ def grant_followup(
         if family_row.month is not None:
             _add_families(months[family_row.month], family_row.families, family_row.by_target_group)
     for offer in offers:
-        if offer.unit_id not in units:
-            units[offer.unit_id] = Indicators()
-        for cell in (totals, units[offer.unit_id], months[offer.month]):
-            _add_offers(cell, offer.status, offer.families)
+        if offer.unit_id is not None:
+            if offer.unit_id not in units:
+                units[offer.unit_id] = Indicators()
+            _add_offers(units[offer.unit_id], offer.status, offer.families)
+        if offer.month is not None:
+            for cell in (totals, months[offer.month]):
+                _add_offers(cell, offer.status, offer.families)
     return GrantFollowup(
         year=year,
         totals=totals,

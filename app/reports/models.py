@@ -69,7 +69,7 @@ class VisitFact(Base):
     Only what is fixed once the outcome is recorded lives here (the local date, where the visit
     was held, who took part and what that makes it: app/reports/indicators.py `visit_facts`), so
     a national year is one narrow scan instead of a join of bookings, outcomes and staff. The
-    family's BVC, children, enrollments and flags can still change: the report joins them.
+    family's BVC and flags and the children's dates can still change: the report joins them.
     """
 
     __tablename__ = "visit_fact"
@@ -80,12 +80,21 @@ class VisitFact(Base):
             "visit_date",
             postgresql_include=[
                 "family_id",
+                "index_child_id",
                 "held_at",
                 "two_professions",
                 "nurse_present",
                 "social_services_present",
                 "actors",
             ],
+        ),
+        # The few visits recorded before the family had a child registered: the report ages
+        # them by the youngest child registered since.
+        Index(
+            "ix_visit_fact_without_index_child",
+            "visit_date",
+            postgresql_where=text("index_child_id IS NULL"),
+            sqlite_where=text("index_child_id IS NULL"),
         ),
         # A municipality's report starts from its families: their visits of the year.
         Index("ix_visit_fact_family_id_visit_date", "family_id", "visit_date"),
@@ -100,6 +109,10 @@ class VisitFact(Base):
 
     booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id"), primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"))
+    # The child whose age the visit counts in (indicators.index_child): its enrollment's index
+    # child then, else the youngest child; None if the family had no child registered yet. The
+    # child's dates are read when the report runs, so a corrected birth date moves the visit.
+    index_child_id: Mapped[int | None] = mapped_column(ForeignKey("child.id"))
     # Local (Europe/Stockholm) date of the start: the visit's year and month.
     visit_date: Mapped[date]
     held_at: Mapped[BookingLocation] = mapped_column(enum_column(BookingLocation, "held_at"))

@@ -52,7 +52,9 @@ class IndicatorsOut(BaseModel):
 
     @classmethod
     def of(cls, figures: ind.Indicators) -> "IndicatorsOut":
-        return cls(
+        # Built from our own figures: constructed without validating again (a thousand BVC
+        # cells in the national report).
+        return cls.model_construct(
             home_visits=figures.home_visits,
             families_with_home_visit=figures.families_with_home_visit,
             home_visits_with_two_professions=figures.home_visits_with_two_professions,

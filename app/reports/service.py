@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    CompoundSelect,
     Connection,
     Integer,
     String,
@@ -243,14 +244,21 @@ class _Filters:
     booking_ids: frozenset[int] | None = None
     cohort: frozenset[int] | None = None
 
-    def visits(self) -> list[ColumnElement[bool]]:
+    def facts(self) -> list[ColumnElement[bool]]:
+        """The visit facts counted, before the scope (which needs the family)."""
         found: list[ColumnElement[bool]] = [_fact_in_year(self.year)]
-        in_scope = _in_scope(Family.unit_id, self.scope)
-        if in_scope is not None:
-            found.append(in_scope)
         if self.booking_ids is not None:
             found.append(VisitFact.booking_id.in_(_ids("booking_ids", self.booking_ids)))
         return found
+
+    def in_scope(self) -> list[ColumnElement[bool]]:
+        """The families of the scope's BVC units (Family joined)."""
+        in_scope = _in_scope(Family.unit_id, self.scope)
+        return [] if in_scope is None else [in_scope]
+
+    def visits(self) -> list[ColumnElement[bool]]:
+        """The visit facts counted, with Family joined."""
+        return [*self.facts(), *self.in_scope()]
 
     def offers(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = [
@@ -335,117 +343,75 @@ def _month(day: Any) -> ColumnElement[int]:
     return cast(extract("month", day), Integer)
 
 
-def _index_child_born(year: int, scope: Scope) -> tuple[Any, ColumnElement[int]]:
-    """The birth (else due) date of each visit's index child as YYYYMMDD, as
-    indicators.enrollment_on picks the child.
+def _index_child_born(year: int) -> tuple[Any, Any, ColumnElement[date]]:
+    """Each visit's index child (VisitFact.index_child_id) and its birth (else due) date now.
 
-    Most families have one enrollment: its child's date, worked out once per family. With
-    several, the enrollment begun last on or before the visit day (else the first); with none,
-    the youngest child. Those two are subqueries evaluated only for the few visits that need them.
+    The few visits recorded before the family had a child registered take its youngest child
+    registered since (indicators.youngest_child: only the date matters, so the latest date).
     """
     child = aliased(Child, name="index_child")
-    counted = (
+    without = select(VisitFact.family_id).where(
+        _fact_in_year(year), VisitFact.index_child_id.is_(None)
+    )
+    youngest = (
         select(
-            Enrollment.family_id,
-            func.count().label("enrollments"),
-            func.min(_Ymd(func.coalesce(child.birth_date, child.expected_due_date))).label("born"),
+            Child.family_id,
+            func.max(func.coalesce(Child.birth_date, Child.expected_due_date)).label("born"),
         )
-        .join(child, child.id == Enrollment.index_child_id)
-        .group_by(Enrollment.family_id)
+        .where(Child.family_id.in_(without))
+        .group_by(Child.family_id)
+        .subquery("youngest_child")
     )
-    # Only the families visited that year (about half of them in a national year).
-    visited = select(VisitFact.family_id).where(_fact_in_year(year))
-    in_scope = _in_scope(Family.unit_id, scope)
-    if in_scope is not None:
-        visited = visited.join(Family, Family.id == VisitFact.family_id).where(in_scope)
-    counted = counted.where(Enrollment.family_id.in_(visited))
-    counted_families = counted.subquery("family_enrollments")
-    other = aliased(Enrollment, name="other_enrollment")
-    other_child = aliased(Child, name="other_child")
-
-    def enrollment_child(*where: ColumnElement[bool], latest: bool) -> Any:
-        order = (
-            (other.enrolled_on.desc(), other.id.desc()) if latest else (other.enrolled_on, other.id)
-        )
-        return (
-            select(func.coalesce(other_child.birth_date, other_child.expected_due_date))
-            .select_from(other)
-            .join(other_child, other_child.id == other.index_child_id)
-            .where(other.family_id == VisitFact.family_id, *where)
-            .order_by(*order)
-            .limit(1)
-            .scalar_subquery()
-        )
-
-    # A child always has a birth or a due date, so no date means no such enrollment.
-    on_the_day = func.coalesce(
-        enrollment_child(other.enrolled_on <= VisitFact.visit_date, latest=True),
-        enrollment_child(latest=False),
+    born = func.coalesce(child.birth_date, child.expected_due_date, youngest.c.born)
+    return (
+        (child, child.id == VisitFact.index_child_id),
+        (
+            youngest,
+            and_(VisitFact.index_child_id.is_(None), youngest.c.family_id == VisitFact.family_id),
+        ),
+        born,
     )
-    youngest = aliased(Child, name="youngest_child")
-    youngest_born = func.coalesce(youngest.birth_date, youngest.expected_due_date)
-    without_enrollment = (
-        select(youngest_born)
-        .where(youngest.family_id == VisitFact.family_id)
-        .order_by(youngest_born.desc().nulls_last(), youngest.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    born = case(
-        (counted_families.c.enrollments.is_(None), _Ymd(without_enrollment)),
-        (counted_families.c.enrollments == 1, counted_families.c.born),
-        else_=_Ymd(on_the_day),
-    )
-    return (counted_families, counted_families.c.family_id), born
 
 
-def _visit_facts_in_scope(filters: _Filters) -> Any:
-    """The year's visit facts in scope with the BVC, month, index child's age and family flags.
-
-    Materialized: read three times by `_counts`, and grouped on the computed age once.
-    """
-    (children, family_id), born = _index_child_born(filters.year, filters.scope)
-    facts = (
+def _dated_visits(filters: _Filters) -> Any:
+    """The year's visit facts in scope with the BVC, month and the index child's age in whole
+    years (-1 before the birth, None when the family has no child registered)."""
+    child, youngest, born = _index_child_born(filters.year)
+    dated = (
         select(
-            VisitFact.family_id,
             Family.unit_id,
             _month(VisitFact.visit_date).label("month"),
             _Ymd(VisitFact.visit_date).label("visit_ymd"),
-            born.label("born"),
+            _Ymd(born).label("born"),
             VisitFact.held_at,
-            (VisitFact.held_at == BookingLocation.home).label("home"),
             VisitFact.two_professions,
             (VisitFact.nurse_present & VisitFact.social_services_present).label("joint"),
             VisitFact.actors,
-            *(TARGET_GROUP_COLUMNS[g].label(g.value) for g in ind.FLAGGED_TARGET_GROUPS),
         )
         .join(Family, Family.id == VisitFact.family_id)
-        .outerjoin(children, family_id == VisitFact.family_id)
+        .outerjoin(*child)
+        .outerjoin(*youngest)
         .where(*filters.visits())
+        # A fence: without it PostgreSQL works the dates out again in each age group's count.
+        .offset(0)
         .subquery("dated")
     )
-    v = facts.c
+    d = dated.c
     years = case(
-        (v.born.is_(None), None),
-        (v.visit_ymd < v.born, -1),
-        else_=(v.visit_ymd - v.born) // 10000,
+        (d.born.is_(None), None),
+        (d.visit_ymd < d.born, -1),
+        else_=(d.visit_ymd - d.born) // 10000,
     )
-    return (
-        select(
-            v.family_id,
-            v.unit_id,
-            v.month,
-            years.label("years"),
-            v.held_at,
-            v.home,
-            v.two_professions,
-            v.joint,
-            v.actors,
-            *(v[g.value] for g in ind.FLAGGED_TARGET_GROUPS),
-        )
-        .cte("facts")
-        .prefix_with("MATERIALIZED")
-    )
+    return select(
+        d.unit_id,
+        d.month,
+        years.label("years"),
+        d.held_at,
+        (d.held_at == BookingLocation.home).label("home"),
+        d.two_professions,
+        d.joint,
+        d.actors,
+    ).subquery("facts")
 
 
 _VISITS, _UNIT_FAMILIES, _MONTH_FAMILIES = 0, 1, 2
@@ -455,9 +421,12 @@ def _counts(
     session: Session, filters: _Filters
 ) -> tuple[list[ind.VisitCounts], list[ind.FamilyCounts]]:
     """In one statement: the visits per BVC, month and age, and the distinct families with a
-    home visit per BVC and per month, by target group."""
-    facts = _visit_facts_in_scope(filters)
-    v = facts.c
+    home visit per BVC and per month, by target group.
+
+    Each part reads the facts itself: cheaper than materializing the joined year once (a
+    quarter of a million rows in the national report) and reading it three times.
+    """
+    v = _dated_visits(filters).c
     home = v.home
     bits = [ind.ACTOR_BITS[a] for a in ind.Actor]
     ages = {
@@ -478,31 +447,34 @@ def _counts(
     visits = select(literal(_VISITS), v.unit_id, v.month, *visit_columns).group_by(
         v.unit_id, v.month
     )
-    flags = [v[g.value] for g in ind.FLAGGED_TARGET_GROUPS]
     no_number = cast(None, Integer)
-
-    def families(kind: int, cell: Any) -> Any:
-        visited = select(cell, v.family_id, *flags).where(home).distinct().subquery()
-        f = visited.c
-        flagged = [f[g.value] for g in ind.FLAGGED_TARGET_GROUPS]
-        # TargetGroup order, none_of_these last; padded to the width of the visit rows.
-        groups = [*flagged, and_(*(~flag for flag in flagged))]
-        padding = [literal(0)] * (len(visit_columns) - 1 - len(groups))
-        keys = (f[cell.name], no_number) if kind == _UNIT_FAMILIES else (no_number, f[cell.name])
-        return select(
-            literal(kind),
-            *keys,
-            func.count(),
-            *(func.count().filter(g) for g in groups),
-            *padding,
-        ).group_by(f[cell.name])
-
-    stmt = union_all(
-        visits, families(_UNIT_FAMILIES, v.unit_id), families(_MONTH_FAMILIES, v.month)
+    flags = [TARGET_GROUP_COLUMNS[g] for g in ind.FLAGGED_TARGET_GROUPS]
+    # TargetGroup order, none_of_these last; padded to the width of the visit rows.
+    groups = [*flags, and_(*(~flag for flag in flags))]
+    padding = [literal(0)] * (len(visit_columns) - 1 - len(groups))
+    family_columns = [func.count(), *(func.count().filter(g) for g in groups), *padding]
+    home_visits = [*filters.facts(), VisitFact.held_at == BookingLocation.home]
+    # A family belongs to one BVC: the families with a home visit, counted by their BVC.
+    by_unit = (
+        select(literal(_UNIT_FAMILIES), Family.unit_id, no_number, *family_columns)
+        .where(Family.id.in_(select(VisitFact.family_id).where(*home_visits)), *filters.in_scope())
+        .group_by(Family.unit_id)
     )
+    months = (
+        select(VisitFact.family_id, _month(VisitFact.visit_date).label("month"))
+        .where(*home_visits)
+        .distinct()
+        .subquery("visited_months")
+    )
+    by_month = (
+        select(literal(_MONTH_FAMILIES), no_number, months.c.month, *family_columns)
+        .join_from(months, Family, Family.id == months.c.family_id)
+        .where(*filters.in_scope())
+        .group_by(months.c.month)
+    )
+    stmt: CompoundSelect[Any] = union_all(visits, by_unit, by_month)
     ages_end = len(ind.AgeGroup) + 2
     actors_end = ages_end + len(ind.Actor)
-    groups = len(ind.TargetGroup)
     visit_counts, family_counts = [], []
     for kind, unit_id, month, first, *counts in _fetch_all(session.connection(), stmt):
         if kind == _VISITS:
@@ -519,17 +491,22 @@ def _counts(
                 )
             )
         else:
-            family_counts.append(ind.FamilyCounts(unit_id, month, first, counts[:groups]))
+            family_counts.append(ind.FamilyCounts(unit_id, month, first, counts[: len(groups)]))
     return visit_counts, family_counts
 
 
 def _offer_counts(session: Session, filters: _Filters) -> list[ind.OfferCounts]:
+    """The families offered in the year by status now, per BVC and per month."""
     month = _month(Family.offered_on)
     status = cast(Family.status, String)
-    stmt = (
-        select(Family.unit_id, month, status, func.count())
+    no_number = cast(None, Integer)
+    stmt = union_all(
+        select(Family.unit_id, no_number, status, func.count())
         .where(*filters.offers())
-        .group_by(Family.unit_id, month, status)
+        .group_by(Family.unit_id, status),
+        select(no_number, month, status, func.count())
+        .where(*filters.offers())
+        .group_by(month, status),
     )
     return [ind.OfferCounts(*row) for row in _fetch_all(session.connection(), stmt)]
 
@@ -570,6 +547,17 @@ def _lacking_two_professions(session: Session, filters: _Filters) -> list[ind.Vi
     ]
 
 
+# For the report's transaction. A few aggregations over a year of facts: in memory, not worth
+# compiling (jit), and the national year's join split between workers (bench/reports.py).
+POSTGRESQL_SETTINGS = (
+    "jit = off",
+    "work_mem = '64MB'",
+    "max_parallel_workers_per_gather = 2",
+    "parallel_setup_cost = 100",
+    "parallel_tuple_cost = 0.01",
+)
+
+
 def grant_followup(
     session: Session,
     year: int,
@@ -585,11 +573,8 @@ def grant_followup(
     step("scope")
     scope = resolve_scope(session, organization_id, unit_id)
     if session.get_bind().dialect.name == "postgresql":
-        # A few aggregations over a year of facts: in memory, not worth compiling, and each
-        # quicker in one process than in workers that redo its hash tables.
-        session.execute(text("SET LOCAL jit = off"))
-        session.execute(text("SET LOCAL work_mem = '64MB'"))
-        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        for setting in POSTGRESQL_SETTINGS:
+            session.execute(text(f"SET LOCAL {setting}"))
     filters = (
         _municipality_filters(session, year, scope)
         if scope.municipality_id is not None

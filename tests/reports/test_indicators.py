@@ -167,9 +167,12 @@ def test_grant_followup_by_hand_from_counts():
         ind.FamilyCounts(None, 4, 1, no_flag),  # visited in April
     ]
     offers = [
-        ind.OfferCounts(5, 1, "enrolled", 1),
-        ind.OfferCounts(5, 2, "declined", 1),
-        ind.OfferCounts(7, 2, "offered", 2),  # a BVC with offers and no visits
+        ind.OfferCounts(5, None, "enrolled", 1),  # BVC 5: one offered in January, one in February
+        ind.OfferCounts(5, None, "declined", 1),
+        ind.OfferCounts(7, None, "offered", 2),  # a BVC with offers and no visits
+        ind.OfferCounts(None, 1, "enrolled", 1),  # the same four families by month
+        ind.OfferCounts(None, 2, "declined", 1),
+        ind.OfferCounts(None, 2, "offered", 2),
     ]
     lacking = [
         ind.Visit(9, 10, 5, date(2025, 3, 20), "home", (), ("bhv_nurse",)),

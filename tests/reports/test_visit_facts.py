@@ -2,11 +2,13 @@
 
 from datetime import UTC, date, datetime
 
+from app.db import make_engine, make_sessionmaker
 from app.enrollments import service as enrollments
 from app.enrollments.schemas import EnrollmentIn
 from app.families import service as families
 from app.families.models import Child, FamilyStatus
 from app.families.schemas import ChildIn, StatusChange
+from app.migrate import downgrade, migrate, upgrade
 from app.reports import service
 from app.reports.facts import recomputed_facts, record_visit_fact, staff_facts, stored_facts
 from app.reports.indicators import AgeGroup
@@ -30,12 +32,14 @@ def test_facts_are_stored_with_each_outcome_and_agree_with_it(session):
     # Only visits that took place have facts: not the cancelled A3 nor the no-show A5.
     assert made.booking["A3"] not in stored and made.booking["A5"] not in stored
     assert len(stored) == len(made.booking) - 2
-    family_id, a4 = stored[made.booking["A4"]]
+    family_id, index_child, a4 = stored[made.booking["A4"]]
     assert family_id == made.family["A"]
+    (a_child,) = families.get_family(session, family_id).children
+    assert index_child == a_child.id
     assert (a4.visit_date, a4.held_at, a4.two_professions) == (date(2025, 7, 17), "home", False)
     assert a4.missing_profession_reason == "Socialsekreterare sjuk"
     assert not a4.social_services_present and a4.social_services_organization_ids == ()
-    _, a1 = stored[made.booking["A1"]]
+    _, _, a1 = stored[made.booking["A1"]]
     assert a1.social_services_organization_ids == (made.municipality_id,)
 
 
@@ -61,7 +65,7 @@ def test_a_visit_just_after_local_midnight_belongs_to_the_new_year(session):
         datetime(2025, 12, 31, 23, 30, tzinfo=UTC),
         [s.nurse_id, s.social_worker_id],
     )
-    ((_, facts),) = stored_facts(session).values()
+    ((_, _, facts),) = stored_facts(session).values()
     assert facts.visit_date == date(2026, 1, 1)
     assert service.grant_followup(session, 2026).report.totals.home_visits == 1
     assert service.grant_followup(session, 2025).report.totals.home_visits == 0
@@ -77,7 +81,9 @@ def test_the_age_group_follows_the_child_as_registered_now(session):
     assert ages(session)[AgeGroup.age_0] == 7
 
 
-def test_with_two_enrollments_a_visit_counts_the_child_of_the_one_running(session):
+def two_enrollments(session) -> dict[str, int]:
+    """A family enrolled for its first child, dropped out, and came back with a new baby; one
+    visit in each enrollment, and one of the first recorded after the second began."""
     s = factories.setting(session)
     family_id = factories.family(
         session, s.bvc_id, born=date(2023, 1, 1), consent_on=date(2024, 1, 1)
@@ -90,7 +96,6 @@ def test_with_two_enrollments_a_visit_counts_the_child_of_the_one_running(sessio
     staff = [s.nurse_id, s.social_worker_id]
     b.visit("first", family_id, at(2025, 2, 1), staff)
     b.book("second", family_id, at(2025, 3, 1), staff)
-    # The family dropped out, then was offered again and came back with a new baby.
     for status, on in ((FamilyStatus.discontinued, date(2025, 5, 1)), (FamilyStatus.offered, None)):
         families.change_status(session, family_id, StatusChange(status=status, on=on))
     baby = families.add_child(
@@ -103,26 +108,35 @@ def test_with_two_enrollments_a_visit_counts_the_child_of_the_one_running(sessio
         ),
     )
     b.visit("third", family_id, at(2025, 7, 1), staff)
-    # Recorded after the second enrollment began, the March visit still counts the first child.
     scheduling.record_outcome(
         session,
         b.bookings["second"],
         OutcomeIn(staff_ids=staff, held_at=BookingLocation.home, guardians_present=1),
         None,
     )
-    assert stored_facts(session) == recomputed_facts(session)
+    return {
+        "family": family_id,
+        "baby": baby.id,
+        "bvc": s.bvc_id,
+        "nurse": s.nurse_id,
+        **b.bookings,
+    }
+
+
+def test_with_two_enrollments_a_visit_counts_the_child_of_the_one_running(session):
+    made = two_enrollments(session)
+    stored = stored_facts(session)
+    assert stored == recomputed_facts(session)
+    # Recorded after the second enrollment began, the March visit still counts the first child.
+    assert stored[made["second"]][1] == stored[made["first"]][1] != made["baby"]
+    assert stored[made["third"]][1] == made["baby"]
     assert ages(session) == {AgeGroup.age_2: 2, AgeGroup.age_0: 1}
 
 
-def test_without_an_enrollment_a_visit_counts_the_youngest_child(session):
-    s = factories.setting(session)
-    family_id = factories.family(session, s.bvc_id, born=date(2022, 3, 1)).id
-    families.add_child(
-        session, family_id, ChildIn(given_name="Yngst", expected_due_date=date(2025, 9, 1))
-    )
-    starts = at(2025, 8, 1)
+def visit_without_enrollment(session, family_id: int, nurse_id: int, starts: datetime) -> int:
+    """A completed home visit by a nurse alone to a family not enrolled (a follow-up)."""
     booking = Booking(
-        uid="no-enrollment",
+        uid=f"no-enrollment-{family_id}-{starts:%Y%m%d}",
         family_id=family_id,
         kind=BookingKind.follow_up,
         starts_at=starts,
@@ -135,7 +149,7 @@ def test_without_an_enrollment_a_visit_counts_the_youngest_child(session):
     outcome = Outcome(
         booking_id=booking.id,
         held_at=BookingLocation.home,
-        staff_ids=[s.nurse_id],
+        staff_ids=[nurse_id],
         professions=["bhv_nurse"],
         external_kinds=[],
         referrals=[],
@@ -144,4 +158,80 @@ def test_without_an_enrollment_a_visit_counts_the_youngest_child(session):
     session.add(outcome)
     record_visit_fact(session, booking, outcome, staff_facts(session))
     session.commit()
+    return booking.id
+
+
+def test_without_an_enrollment_a_visit_counts_the_youngest_child(session):
+    s = factories.setting(session)
+    family_id = factories.family(session, s.bvc_id, born=date(2022, 3, 1)).id
+    youngest = families.add_child(
+        session, family_id, ChildIn(given_name="Yngst", expected_due_date=date(2025, 9, 1))
+    )
+    booking_id = visit_without_enrollment(session, family_id, s.nurse_id, at(2025, 8, 1))
+    assert stored_facts(session)[booking_id][1] == youngest.id
     assert ages(session) == {AgeGroup.prenatal: 1}  # the youngest is due in September
+
+
+def test_a_visit_before_any_child_was_registered_counts_the_youngest_registered_since(session):
+    s = factories.setting(session)
+    family_id = factories.family(session, s.bvc_id, born=date(2022, 3, 1)).id
+    for child in families.get_family(session, family_id).children:
+        session.delete(child)
+    session.commit()
+    booking_id = visit_without_enrollment(session, family_id, s.nurse_id, at(2025, 8, 1))
+    assert stored_facts(session)[booking_id][1] is None
+    assert ages(session) == {AgeGroup.unknown: 1}
+    for name, due in (("Äldre", date(2024, 1, 1)), ("Yngst", date(2025, 9, 1))):
+        families.add_child(session, family_id, ChildIn(given_name=name, expected_due_date=due))
+    assert ages(session) == {AgeGroup.prenatal: 1}
+
+
+def test_a_later_enrollment_does_not_move_a_recorded_visit(session):
+    """The visit's child is fixed with its outcome, as socialtjänst's presence is: an enrollment
+    registered afterwards with an earlier start does not make it another child's visit."""
+    s = factories.setting(session)
+    family_id = factories.family(
+        session, s.bvc_id, born=date(2023, 1, 1), consent_on=date(2024, 1, 1)
+    ).id
+    (older,) = families.get_family(session, family_id).children
+    booking_id = visit_without_enrollment(session, family_id, s.nurse_id, at(2025, 8, 1))
+    baby = families.add_child(
+        session, family_id, ChildIn(given_name="Lillan", birth_date=date(2025, 7, 1))
+    )
+    enrollments.enroll(
+        session,
+        EnrollmentIn(
+            family_id=family_id,
+            index_child_id=baby.id,
+            enrolled_on=date(2025, 7, 15),
+            nurse_id=s.nurse_id,
+            social_worker_id=s.social_worker_id,
+        ),
+    )
+    assert stored_facts(session)[booking_id][1] == older.id
+    assert recomputed_facts(session)[booking_id][1] == baby.id  # the rule as things are now
+    assert ages(session) == {AgeGroup.age_2: 1}
+
+
+def test_migration_0012_backfills_the_child_each_visit_counts(new_database_url):
+    url = new_database_url("backfill_index_child")
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            made = two_enrollments(session)
+            family_id = factories.family(session, made["bvc"], born=date(2022, 3, 1), serial=456).id
+            families.add_child(
+                session, family_id, ChildIn(given_name="Yngst", expected_due_date=date(2025, 9, 1))
+            )
+            visit_without_enrollment(session, family_id, made["nurse"], at(2025, 8, 1))
+            recorded = stored_facts(session)
+            before = ages(session)
+        assert {child for _, child, _ in recorded.values()} - {None}
+        downgrade(url, "0011")
+        upgrade(url)
+        with make_sessionmaker(engine)() as session:
+            assert stored_facts(session) == recorded
+            assert ages(session) == before
+    finally:
+        engine.dispose()
