@@ -1,12 +1,12 @@
 """The visit facts the grant follow-up counts (models.VisitFact), written with each outcome."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import astuple
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Table, bindparam, event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import STOCKHOLM
@@ -82,29 +82,40 @@ def fact_values(facts: ind.VisitFacts) -> dict[str, Any]:
 
 
 class FamilyChildren:
-    """Families' enrollments and children: the child each visit is for (indicators.index_child)."""
+    """Families' enrollments and children: the child each visit is for (indicators.index_child)
+    and the age group it counts in (indicators.age_group)."""
 
-    def __init__(self, session: Session, family_id: int | None = None) -> None:
+    def __init__(self, db: Session | Connection, family_ids: Collection[int] | None = None) -> None:
         enrollments = select(
             Enrollment.family_id, Enrollment.id, Enrollment.enrolled_on, Enrollment.index_child_id
         )
         children = select(
             Child.family_id, Child.id, func.coalesce(Child.birth_date, Child.expected_due_date)
         )
-        if family_id is not None:
-            enrollments = enrollments.where(Enrollment.family_id == family_id)
-            children = children.where(Child.family_id == family_id)
+        if family_ids is not None:
+            enrollments = enrollments.where(Enrollment.family_id.in_(sorted(family_ids)))
+            children = children.where(Child.family_id.in_(sorted(family_ids)))
         self.enrollments: dict[int, list[ind.EnrollmentChild]] = defaultdict(list)
-        for family, enrollment_id, began, child_id in session.execute(enrollments):
+        for family, enrollment_id, began, child_id in db.execute(enrollments):
             self.enrollments[family].append(ind.EnrollmentChild(enrollment_id, began, child_id))
         self.children: dict[int, list[ind.ChildFacts]] = defaultdict(list)
-        for family, child_id, born in session.execute(children):
+        self.born: dict[int, date] = {}
+        for family, child_id, born in db.execute(children):
             self.children[family].append(ind.ChildFacts(child_id, born))
+            self.born[child_id] = born
 
     def index_child(self, family_id: int, day: date) -> int | None:
         return ind.index_child(
             self.enrollments.get(family_id, []), self.children.get(family_id, []), day
         )
+
+    def age_group(self, family_id: int, index_child_id: int | None, day: date) -> ind.AgeGroup:
+        """The visit's index child's age group by its dates now; a visit recorded before the
+        family had a child registered counts the youngest child registered since."""
+        if index_child_id is None:
+            index_child_id = ind.youngest_child(self.children.get(family_id, []))
+        born = self.born.get(index_child_id) if index_child_id is not None else None
+        return ind.age_group(day, born, None)
 
 
 def record_visit_fact(
@@ -112,20 +123,73 @@ def record_visit_fact(
 ) -> None:
     """Store the facts of a visit whose outcome is being recorded (in the same transaction)."""
     facts = facts_of(booking, outcome, staff)
+    children = FamilyChildren(session, [booking.family_id])
+    index_child = children.index_child(booking.family_id, facts.visit_date)
     session.add(
         VisitFact(
             booking_id=booking.id,
             family_id=booking.family_id,
-            index_child_id=FamilyChildren(session, booking.family_id).index_child(
-                booking.family_id, facts.visit_date
-            ),
+            index_child_id=index_child,
+            age_group=children.age_group(booking.family_id, index_child, facts.visit_date),
             **fact_values(facts),
         )
     )
 
 
-# What a visit's stored facts are: its family, the child whose age it counts, the facts proper.
-StoredFacts = tuple[int, int | None, ind.VisitFacts]
+def refresh_age_groups(db: Session | Connection, family_ids: Collection[int]) -> int:
+    """Work the stored age groups of these families' visits out again from their children's
+    dates now; returns how many changed."""
+    children = FamilyChildren(db, family_ids)
+    rows = db.execute(
+        select(
+            VisitFact.booking_id,
+            VisitFact.family_id,
+            VisitFact.index_child_id,
+            VisitFact.visit_date,
+            VisitFact.age_group,
+        ).where(VisitFact.family_id.in_(sorted(family_ids)))
+    )
+    changed = []
+    for booking_id, family_id, index_child, day, stored in rows:
+        group = children.age_group(family_id, index_child, day)
+        if group != stored:
+            changed.append({"fact": booking_id, "group": group})
+    if changed:
+        table = cast(Table, VisitFact.__table__)
+        db.execute(
+            update(table)
+            .where(table.c.booking_id == bindparam("fact"))
+            .values(age_group=bindparam("group")),
+            changed,
+        )
+    return len(changed)
+
+
+_CHILD_DATES = ("family_id", "birth_date", "expected_due_date")
+
+
+@event.listens_for(Session, "after_flush")
+def _keep_age_groups_current(session: Session, _context: object) -> None:
+    """A child registered, removed or with new dates moves its family's visits between age
+    groups, in the same transaction as the change (whatever path made it through the ORM)."""
+    families = set()
+    for child in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(child, Child):
+            continue
+        state = inspect(child)
+        histories = [state.attrs[name].history for name in _CHILD_DATES]
+        if child in session.dirty and not any(h.has_changes() for h in histories):
+            continue
+        families.add(child.family_id)
+        families.update(v for v in histories[0].deleted if v is not None)
+    families.discard(None)
+    if families:
+        refresh_age_groups(session.connection(), families)
+
+
+# What a visit's stored facts are: its family, the child whose age it counts and that age
+# group, and the facts proper.
+StoredFacts = tuple[int, int | None, ind.AgeGroup, ind.VisitFacts]
 
 
 def recomputed_facts(session: Session) -> dict[int, StoredFacts]:
@@ -138,7 +202,8 @@ def recomputed_facts(session: Session) -> dict[int, StoredFacts]:
     for booking, outcome in rows:
         facts = facts_of(booking, outcome, staff)
         index_child = children.index_child(booking.family_id, facts.visit_date)
-        found[booking.id] = (booking.family_id, index_child, facts)
+        group = children.age_group(booking.family_id, index_child, facts.visit_date)
+        found[booking.id] = (booking.family_id, index_child, group, facts)
     return found
 
 
@@ -148,6 +213,7 @@ def stored_facts(session: Session) -> dict[int, StoredFacts]:
         row.booking_id: (
             row.family_id,
             row.index_child_id,
+            row.age_group,
             ind.VisitFacts(
                 visit_date=row.visit_date,
                 held_at=row.held_at.value,

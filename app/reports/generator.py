@@ -166,9 +166,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "note", "created_at", "updated_at",
     ),
     "visit_fact": (
-        "booking_id", "family_id", "index_child_id", "visit_date", "held_at", "two_professions",
-        "nurse_present", "social_services_present", "actors", "social_services_organization_ids",
-        "professions", "missing_profession_reason",
+        "booking_id", "family_id", "index_child_id", "age_group", "visit_date", "held_at",
+        "two_professions", "nurse_present", "social_services_present", "actors",
+        "social_services_organization_ids", "professions", "missing_profession_reason",
     ),
 }  # fmt: skip
 # Parents before children: the order rows are written in.
@@ -260,8 +260,9 @@ class _Chunk:
     rows: dict[str, list[tuple[Any, ...]]] = field(
         default_factory=lambda: {t: [] for t in FAMILY_TABLES}
     )
-    # Each family's index child: the child its visits count the age of (one enrollment each).
-    index_child: dict[int, int] = field(default_factory=dict)
+    # Each family's index child (one enrollment each) and its birth and due dates: the child
+    # its visits count the age of.
+    index_child: dict[int, tuple[int, date | None, date | None]] = field(default_factory=dict)
 
 
 class _Builder:
@@ -473,7 +474,8 @@ class _Builder:
             anchor = born or due or offered
             sibling_born = anchor - timedelta(days=rng.randint(500, 1400))
             self._child(rows, family_id, sibling_born, None, stamp)
-        child_id = chunk.index_child[family_id] = self._child(rows, family_id, born, due, stamp)
+        child_id = self._child(rows, family_id, born, due, stamp)
+        chunk.index_child[family_id] = (child_id, born, due)
         if status == "enrolled":
             assert enrolled_on is not None
             status, completed_on, discontinued_on = self._enrollment(
@@ -770,7 +772,7 @@ class _Builder:
         rows: dict[str, list[tuple[Any, ...]]],
         booking_id: int,
         family_id: int,
-        index_child_id: int,
+        index_child: tuple[int, date | None, date | None],
         day: date,
         location: str,
         team: list[int],
@@ -821,8 +823,9 @@ class _Builder:
         found = ind.visit_facts(day, held_at, present, professions, externals, referrals,
                                 self.staff_facts, missing_reason)  # fmt: skip
         rows["visit_fact"].append(
-            (booking_id, family_id, index_child_id, day, held_at, found.two_professions,
-             found.nurse_present, found.social_services_present, found.actors,
+            (booking_id, family_id, index_child[0], ind.age_group(day, *index_child[1:]).value,
+             day, held_at, found.two_professions, found.nurse_present,
+             found.social_services_present, found.actors,
              list(found.social_services_organization_ids), professions, missing_reason)
         )  # fmt: skip
 

@@ -17,6 +17,7 @@ docs/reports.md gives the definitions with the Swedish wording; the short of the
   whose team it staffs), so that a region's figures equal the sum of its municipalities'.
 """
 
+import operator
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -533,16 +534,19 @@ def grant_followup(
     the visit facts; see service.py). A cell's distinct families come from `families`, never
     from adding up visits, so a family visited in March and May is one family of the year.
     """
-    unit_rows: dict[int, list[list[int]]] = {}
-    month_rows: dict[int, list[list[int]]] = {month: [] for month in range(1, 13)}
+    unit_sums: dict[int, list[int]] = {}
+    month_sums: dict[int, list[int]] = {month: [0] * _WIDTH for month in range(1, 13)}
     for row in visits:
         vector = [row.home_visits, row.two_professions, row.joint, *row.by_age, *row.actors]
         vector += row.not_at_home
-        unit_rows.setdefault(row.unit_id, []).append(vector)
-        month_rows[row.month].append(vector)
-    months = {m: _cell(_column_sums(rows)) for m, rows in month_rows.items()}
-    totals = _cell(_column_sums([_column_sums(rows) for rows in month_rows.values()]))
-    units = {u: _cell(_column_sums(rows)) for u, rows in unit_rows.items()}
+        unit_sums[row.unit_id] = _added(unit_sums.get(row.unit_id), vector)
+        month_sums[row.month] = _added(month_sums[row.month], vector)
+    months = {m: _cell(sums) for m, sums in month_sums.items()}
+    total: list[int] | None = None
+    for sums in month_sums.values():
+        total = _added(total, sums)
+    totals = _cell(total or [0] * _WIDTH)
+    units = {u: _cell(sums) for u, sums in unit_sums.items()}
     for family_row in families:
         if family_row.unit_id is not None:
             if family_row.unit_id not in units:
@@ -570,8 +574,8 @@ def grant_followup(
     )
 
 
-def _column_sums(rows: Sequence[Sequence[int]]) -> list[int]:
-    return [sum(column) for column in zip(*rows, strict=True)] if rows else [0] * _WIDTH
+def _added(sums: list[int] | None, vector: list[int]) -> list[int]:
+    return vector if sums is None else list(map(operator.add, sums, vector))
 
 
 def _cell(c: Sequence[int]) -> Indicators:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
 from app.models_common import Timestamps, enum_column
+from app.reports.indicators import AgeGroup
 from app.scheduling.models import Booking, BookingLocation
 
 
@@ -69,7 +70,9 @@ class VisitFact(Base):
     Only what is fixed once the outcome is recorded lives here (the local date, where the visit
     was held, who took part and what that makes it: app/reports/indicators.py `visit_facts`), so
     a national year is one narrow scan instead of a join of bookings, outcomes and staff. The
-    family's BVC and flags and the children's dates can still change: the report joins them.
+    index child's age group is stored too, kept current when a child's dates change, so that the
+    report needs no date arithmetic. The family's BVC and flags can still change: the report
+    joins them.
     """
 
     __tablename__ = "visit_fact"
@@ -80,7 +83,7 @@ class VisitFact(Base):
             "visit_date",
             postgresql_include=[
                 "family_id",
-                "index_child_id",
+                "age_group",
                 "held_at",
                 "two_professions",
                 "nurse_present",
@@ -88,15 +91,8 @@ class VisitFact(Base):
                 "actors",
             ],
         ),
-        # The few visits recorded before the family had a child registered: the report ages
-        # them by the youngest child registered since.
-        Index(
-            "ix_visit_fact_without_index_child",
-            "visit_date",
-            postgresql_where=text("index_child_id IS NULL"),
-            sqlite_where=text("index_child_id IS NULL"),
-        ),
-        # A municipality's report starts from its families: their visits of the year.
+        # A municipality's report starts from its families: their visits of the year. Also the
+        # visits whose age groups a change to a family's children moves.
         Index("ix_visit_fact_family_id_visit_date", "family_id", "visit_date"),
         # The few home visits without two professions, listed by the report with their reason.
         Index(
@@ -110,9 +106,11 @@ class VisitFact(Base):
     booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id"), primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"))
     # The child whose age the visit counts in (indicators.index_child): its enrollment's index
-    # child then, else the youngest child; None if the family had no child registered yet. The
-    # child's dates are read when the report runs, so a corrected birth date moves the visit.
+    # child then, else the youngest child; None if the family had no child registered yet.
     index_child_id: Mapped[int | None] = mapped_column(ForeignKey("child.id"))
+    # That child's age group on the visit day (indicators.age_group), from its dates as they
+    # are now: kept current when a child's dates change (facts.refresh_age_groups).
+    age_group: Mapped[AgeGroup] = mapped_column(enum_column(AgeGroup, "age_group"))
     # Local (Europe/Stockholm) date of the start: the visit's year and month.
     visit_date: Mapped[date]
     held_at: Mapped[BookingLocation] = mapped_column(enum_column(BookingLocation, "held_at"))

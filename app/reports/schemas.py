@@ -148,7 +148,7 @@ class GrantFollowupOut(BaseModel):
                 for month, figures in report.by_month.items()
             ],
             visits_without_two_professions=[
-                VisitWithoutTwoProfessionsOut(
+                VisitWithoutTwoProfessionsOut.model_construct(
                     booking_id=v.booking_id,
                     visit_date=v.day,
                     unit_id=v.unit_id,

@@ -17,7 +17,6 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
-    case,
     cast,
     extract,
     func,
@@ -27,9 +26,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.orm import Session
 
 from app.enrollments.models import Enrollment
 from app.errors import InvalidInput
@@ -318,100 +315,8 @@ def _municipality_filters(session: Session, year: int, scope: Scope) -> _Filters
     return _Filters(year, scope, frozenset(counted), cohort)
 
 
-class _Ymd(FunctionElement[int]):
-    """A date as the integer YYYYMMDD: completed years are a difference divided by 10,000."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(_Ymd)
-def _ymd_sqlite(element: _Ymd, compiler: Any, **kw: Any) -> str:
-    return f"CAST(strftime('%Y%m%d', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
-
-
-@compiles(_Ymd, "postgresql")
-def _ymd_postgresql(element: _Ymd, compiler: Any, **kw: Any) -> str:
-    day = compiler.process(element.clauses, **kw)
-    return (
-        f"CAST(date_part('year', {day}) * 10000 + date_part('month', {day}) * 100 "
-        f"+ date_part('day', {day}) AS INTEGER)"
-    )
-
-
 def _month(day: Any) -> ColumnElement[int]:
     return cast(extract("month", day), Integer)
-
-
-def _index_child_born(year: int) -> tuple[Any, Any, ColumnElement[date]]:
-    """Each visit's index child (VisitFact.index_child_id) and its birth (else due) date now.
-
-    The few visits recorded before the family had a child registered take its youngest child
-    registered since (indicators.youngest_child: only the date matters, so the latest date).
-    """
-    child = aliased(Child, name="index_child")
-    without = select(VisitFact.family_id).where(
-        _fact_in_year(year), VisitFact.index_child_id.is_(None)
-    )
-    youngest = (
-        select(
-            Child.family_id,
-            func.max(func.coalesce(Child.birth_date, Child.expected_due_date)).label("born"),
-        )
-        .where(Child.family_id.in_(without))
-        .group_by(Child.family_id)
-        .subquery("youngest_child")
-    )
-    born = func.coalesce(child.birth_date, child.expected_due_date, youngest.c.born)
-    return (
-        (child, child.id == VisitFact.index_child_id),
-        (
-            youngest,
-            and_(VisitFact.index_child_id.is_(None), youngest.c.family_id == VisitFact.family_id),
-        ),
-        born,
-    )
-
-
-def _dated_visits(filters: _Filters) -> Any:
-    """The year's visit facts in scope with the BVC, month and the index child's age in whole
-    years (-1 before the birth, None when the family has no child registered)."""
-    child, youngest, born = _index_child_born(filters.year)
-    dated = (
-        select(
-            Family.unit_id,
-            _month(VisitFact.visit_date).label("month"),
-            _Ymd(VisitFact.visit_date).label("visit_ymd"),
-            _Ymd(born).label("born"),
-            VisitFact.held_at,
-            VisitFact.two_professions,
-            (VisitFact.nurse_present & VisitFact.social_services_present).label("joint"),
-            VisitFact.actors,
-        )
-        .join(Family, Family.id == VisitFact.family_id)
-        .outerjoin(*child)
-        .outerjoin(*youngest)
-        .where(*filters.visits())
-        # A fence: without it PostgreSQL works the dates out again in each age group's count.
-        .offset(0)
-        .subquery("dated")
-    )
-    d = dated.c
-    years = case(
-        (d.born.is_(None), None),
-        (d.visit_ymd < d.born, -1),
-        else_=(d.visit_ymd - d.born) // 10000,
-    )
-    return select(
-        d.unit_id,
-        d.month,
-        years.label("years"),
-        d.held_at,
-        (d.held_at == BookingLocation.home).label("home"),
-        d.two_professions,
-        d.joint,
-        d.actors,
-    ).subquery("facts")
 
 
 _VISITS, _UNIT_FAMILIES, _MONTH_FAMILIES = 0, 1, 2
@@ -420,45 +325,47 @@ _VISITS, _UNIT_FAMILIES, _MONTH_FAMILIES = 0, 1, 2
 def _counts(
     session: Session, filters: _Filters
 ) -> tuple[list[ind.VisitCounts], list[ind.FamilyCounts]]:
-    """In one statement: the visits per BVC, month and age, and the distinct families with a
-    home visit per BVC and per month, by target group.
+    """In one statement: the visits per BVC, month and age group, and the distinct families
+    with a home visit per BVC and per month, by target group.
 
     Each part reads the facts itself: cheaper than materializing the joined year once (a
     quarter of a million rows in the national report) and reading it three times.
     """
-    v = _dated_visits(filters).c
-    home = v.home
+    home = VisitFact.held_at == BookingLocation.home
     bits = [ind.ACTOR_BITS[a] for a in ind.Actor]
-    ages = {
-        ind.AgeGroup.prenatal: v.years == -1,
-        **{ind.age_group_of_years(n): v.years == n for n in range(6)},
-        ind.AgeGroup.older: v.years > 5,
-        ind.AgeGroup.unknown: v.years.is_(None),
-    }
+    month = _month(VisitFact.visit_date)
     # The order of indicators.VisitCounts.
     visit_columns = [
         func.count().filter(home),
-        func.count().filter(home & v.two_professions),
-        func.count().filter(home & v.joint),
-        *(func.count().filter(home & ages[group]) for group in ind.AgeGroup),
-        *(func.count().filter(home & (v.actors.op("&")(bit) != 0)) for bit in bits),
-        *(func.count().filter(v.held_at == place) for place in ind.NOT_AT_HOME),
+        func.count().filter(home & VisitFact.two_professions),
+        func.count().filter(home & VisitFact.nurse_present & VisitFact.social_services_present),
+        *(func.count().filter(home & (VisitFact.age_group == group)) for group in ind.AgeGroup),
+        *(func.count().filter(home & (VisitFact.actors.op("&")(bit) != 0)) for bit in bits),
+        *(func.count().filter(VisitFact.held_at == place) for place in ind.NOT_AT_HOME),
     ]
-    visits = select(literal(_VISITS), v.unit_id, v.month, *visit_columns).group_by(
-        v.unit_id, v.month
+    visits = (
+        select(literal(_VISITS), Family.unit_id, month, *visit_columns)
+        .join(Family, Family.id == VisitFact.family_id)
+        .where(*filters.visits())
+        .group_by(Family.unit_id, month)
     )
-    no_number = cast(None, Integer)
-    flags = [TARGET_GROUP_COLUMNS[g] for g in ind.FLAGGED_TARGET_GROUPS]
+    home_visits = [*filters.facts(), VisitFact.held_at == BookingLocation.home]
+    # The families with a home visit, with their BVC and flags: read by both family counts.
+    visited = (
+        select(Family.id, Family.unit_id, *TARGET_GROUP_COLUMNS.values())
+        .where(Family.id.in_(select(VisitFact.family_id).where(*home_visits)), *filters.in_scope())
+        .cte("visited_families")
+    )
+    f = visited.c
+    flags = [f[TARGET_GROUP_COLUMNS[g].key] for g in ind.FLAGGED_TARGET_GROUPS]
     # TargetGroup order, none_of_these last; padded to the width of the visit rows.
     groups = [*flags, and_(*(~flag for flag in flags))]
     padding = [literal(0)] * (len(visit_columns) - 1 - len(groups))
     family_columns = [func.count(), *(func.count().filter(g) for g in groups), *padding]
-    home_visits = [*filters.facts(), VisitFact.held_at == BookingLocation.home]
-    # A family belongs to one BVC: the families with a home visit, counted by their BVC.
-    by_unit = (
-        select(literal(_UNIT_FAMILIES), Family.unit_id, no_number, *family_columns)
-        .where(Family.id.in_(select(VisitFact.family_id).where(*home_visits)), *filters.in_scope())
-        .group_by(Family.unit_id)
+    no_number = cast(None, Integer)
+    # A family belongs to one BVC: counted once there.
+    by_unit = select(literal(_UNIT_FAMILIES), f.unit_id, no_number, *family_columns).group_by(
+        f.unit_id
     )
     months = (
         select(VisitFact.family_id, _month(VisitFact.visit_date).label("month"))
@@ -468,8 +375,7 @@ def _counts(
     )
     by_month = (
         select(literal(_MONTH_FAMILIES), no_number, months.c.month, *family_columns)
-        .join_from(months, Family, Family.id == months.c.family_id)
-        .where(*filters.in_scope())
+        .join_from(months, visited, f.id == months.c.family_id)
         .group_by(months.c.month)
     )
     stmt: CompoundSelect[Any] = union_all(visits, by_unit, by_month)

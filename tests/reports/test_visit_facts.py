@@ -16,6 +16,7 @@ from app.scheduling import service as scheduling
 from app.scheduling.models import Booking, BookingKind, BookingLocation, BookingStatus, Outcome
 from app.scheduling.schemas import OutcomeIn
 from tests import factories
+from tests.api.support import patch
 from tests.reports import handmade
 from tests.reports.handmade import _Builder, at
 
@@ -32,14 +33,15 @@ def test_facts_are_stored_with_each_outcome_and_agree_with_it(session):
     # Only visits that took place have facts: not the cancelled A3 nor the no-show A5.
     assert made.booking["A3"] not in stored and made.booking["A5"] not in stored
     assert len(stored) == len(made.booking) - 2
-    family_id, index_child, a4 = stored[made.booking["A4"]]
+    family_id, index_child, age, a4 = stored[made.booking["A4"]]
     assert family_id == made.family["A"]
     (a_child,) = families.get_family(session, family_id).children
     assert index_child == a_child.id
+    assert age == AgeGroup.age_0  # A born 10 March, visited 17 July
     assert (a4.visit_date, a4.held_at, a4.two_professions) == (date(2025, 7, 17), "home", False)
     assert a4.missing_profession_reason == "Socialsekreterare sjuk"
     assert not a4.social_services_present and a4.social_services_organization_ids == ()
-    _, _, a1 = stored[made.booking["A1"]]
+    _, _, _, a1 = stored[made.booking["A1"]]
     assert a1.social_services_organization_ids == (made.municipality_id,)
 
 
@@ -65,7 +67,7 @@ def test_a_visit_just_after_local_midnight_belongs_to_the_new_year(session):
         datetime(2025, 12, 31, 23, 30, tzinfo=UTC),
         [s.nurse_id, s.social_worker_id],
     )
-    ((_, _, facts),) = stored_facts(session).values()
+    ((_, _, _, facts),) = stored_facts(session).values()
     assert facts.visit_date == date(2026, 1, 1)
     assert service.grant_followup(session, 2026).report.totals.home_visits == 1
     assert service.grant_followup(session, 2025).report.totals.home_visits == 0
@@ -79,6 +81,25 @@ def test_the_age_group_follows_the_child_as_registered_now(session):
     session.commit()
     assert AgeGroup.prenatal not in ages(session)
     assert ages(session)[AgeGroup.age_0] == 7
+    # The stored age groups were moved in the same commit (by the ORM flush, whatever path).
+    assert stored_facts(session) == recomputed_facts(session)
+
+
+def test_a_birth_registered_through_the_api_moves_the_visits_age_group(client, session):
+    made = handmade.build(session)
+    family_url = f"/api/v1/families/{made.family['B']}"
+    (child,) = client.get(family_url).json()["children"]
+
+    def prenatal() -> int:
+        report = client.get("/api/v1/reports/grant-followup", params={"year": 2025})
+        return report.json()["totals"]["visits_by_age_group"]["prenatal"]
+
+    assert prenatal() == 1
+    changed = patch(
+        client, f"{family_url}/children/{child['id']}", json={"birth_date": "2025-04-01"}
+    )
+    assert changed.status_code == 200, changed.text
+    assert prenatal() == 0
 
 
 def two_enrollments(session) -> dict[str, int]:
@@ -227,7 +248,12 @@ def test_migration_0012_backfills_the_child_each_visit_counts(new_database_url):
             visit_without_enrollment(session, family_id, made["nurse"], at(2025, 8, 1))
             recorded = stored_facts(session)
             before = ages(session)
-        assert {child for _, child, _ in recorded.values()} - {None}
+        assert {child for _, child, _, _ in recorded.values()} - {None}
+        assert {age for _, _, age, _ in recorded.values()} == {
+            AgeGroup.age_0,
+            AgeGroup.age_2,
+            AgeGroup.prenatal,
+        }
         downgrade(url, "0011")
         upgrade(url)
         with make_sessionmaker(engine)() as session:
