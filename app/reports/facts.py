@@ -139,6 +139,15 @@ def record_visit_fact(
 def refresh_age_groups(db: Session | Connection, family_ids: Collection[int]) -> int:
     """Work the stored age groups of these families' visits out again from their children's
     dates now; returns how many changed."""
+    changed = 0
+    ordered = sorted(family_ids)
+    # In slices: an import registers thousands of families in one flush.
+    for start in range(0, len(ordered), 1000):
+        changed += _refresh_age_groups(db, ordered[start : start + 1000])
+    return changed
+
+
+def _refresh_age_groups(db: Session | Connection, family_ids: list[int]) -> int:
     children = FamilyChildren(db, family_ids)
     rows = db.execute(
         select(
@@ -147,7 +156,7 @@ def refresh_age_groups(db: Session | Connection, family_ids: Collection[int]) ->
             VisitFact.index_child_id,
             VisitFact.visit_date,
             VisitFact.age_group,
-        ).where(VisitFact.family_id.in_(sorted(family_ids)))
+        ).where(VisitFact.family_id.in_(family_ids))
     )
     changed = []
     for booking_id, family_id, index_child, day, stored in rows:
