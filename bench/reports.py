@@ -153,11 +153,11 @@ def main() -> None:
         f"Target: the country report under 2 s — {'met' if country < 2 else 'not met'} "
         f"({country:.2f} s, {country / rows[0][1]:.0f}× the baseline). Each completed visit's "
         "facts are stored with its outcome (visit_fact: local date, place, professions, "
-        "socialtjänst, actors, the index child and its age group, kept current when a child's "
-        "dates change); the database counts them per BVC, month and age group joined only with "
-        "the family (its BVC and flags can still change), using parallel workers, and Python "
-        "adds up the counted rows (app/reports/indicators.py). The machine is shared and noisy: "
-        "compare with the baseline of the same run.",
+        "socialtjänst, actors, the index child; the family's BVC and the child's age group, "
+        "kept current when they change), so the database counts visits per BVC, month and age "
+        "group without a join, and families joined only with the family table for its flags, "
+        "using parallel workers; Python adds up the counted rows (app/reports/indicators.py). "
+        "The machine is shared and noisy: compare with the baseline of the same run.",
     ]
     write_section("\n".join(lines))
     print("\n".join(lines))

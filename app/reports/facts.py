@@ -4,14 +4,14 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import astuple
 from datetime import date
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Connection, Table, bindparam, event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import STOCKHOLM
 from app.enrollments.models import Enrollment
-from app.families.models import Child
+from app.families.models import Child, Family
 from app.organizations.models import Unit, UnitKind
 from app.reports import indicators as ind
 from app.reports.models import VisitFact
@@ -129,6 +129,9 @@ def record_visit_fact(
         VisitFact(
             booking_id=booking.id,
             family_id=booking.family_id,
+            unit_id=session.scalars(
+                select(Family.unit_id).where(Family.id == booking.family_id)
+            ).one(),
             index_child_id=index_child,
             age_group=children.age_group(booking.family_id, index_child, facts.visit_date),
             **fact_values(facts),
@@ -174,53 +177,81 @@ def _refresh_age_groups(db: Session | Connection, family_ids: list[int]) -> int:
     return len(changed)
 
 
+def refresh_units(db: Session | Connection, units: Mapping[int, int]) -> None:
+    """Move these families' visits to their new BVC (family id → unit id)."""
+    if units:
+        table = cast(Table, VisitFact.__table__)
+        db.execute(
+            update(table)
+            .where(table.c.family_id == bindparam("family"))
+            .values(unit_id=bindparam("unit")),
+            [{"family": family, "unit": unit} for family, unit in units.items()],
+        )
+
+
 _CHILD_DATES = ("family_id", "birth_date", "expected_due_date")
 
 
 @event.listens_for(Session, "after_flush")
-def _keep_age_groups_current(session: Session, _context: object) -> None:
-    """A child registered, removed or with new dates moves its family's visits between age
-    groups, in the same transaction as the change (whatever path made it through the ORM)."""
+def _keep_facts_current(session: Session, _context: object) -> None:
+    """What visit facts repeat follows the change in the same transaction, whatever path made
+    it through the ORM: a family moved to another BVC moves its visits; a child registered,
+    removed or with new dates moves its family's visits between age groups."""
     families = set()
-    for child in (*session.new, *session.dirty, *session.deleted):
-        if not isinstance(child, Child):
+    moved = {}
+    for changed in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(changed, Family) and changed in session.dirty:
+            if inspect(changed).attrs["unit_id"].history.has_changes():
+                moved[changed.id] = changed.unit_id
             continue
-        state = inspect(child)
-        histories = [state.attrs[name].history for name in _CHILD_DATES]
-        if child in session.dirty and not any(h.has_changes() for h in histories):
+        if not isinstance(changed, Child):
             continue
-        families.add(child.family_id)
+        histories = [inspect(changed).attrs[name].history for name in _CHILD_DATES]
+        if changed in session.dirty and not any(h.has_changes() for h in histories):
+            continue
+        families.add(changed.family_id)
         families.update(v for v in histories[0].deleted if v is not None)
     families.discard(None)
+    if moved:
+        refresh_units(session.connection(), moved)
     if families:
         refresh_age_groups(session.connection(), families)
 
 
-# What a visit's stored facts are: its family, the child whose age it counts and that age
-# group, and the facts proper.
-StoredFacts = tuple[int, int | None, ind.AgeGroup, ind.VisitFacts]
+class StoredFacts(NamedTuple):
+    """What is stored of one visit: its family and the family's BVC, the child whose age it
+    counts and that age group, and the facts proper."""
+
+    family_id: int
+    unit_id: int
+    index_child_id: int | None
+    age_group: ind.AgeGroup
+    facts: ind.VisitFacts
 
 
 def recomputed_facts(session: Session) -> dict[int, StoredFacts]:
-    """The facts of every completed visit, worked out again from bookings, outcomes, enrollments
-    and children (as they are now: equal to the stored ones while nothing has changed since)."""
+    """The facts of every completed visit, worked out again from bookings, outcomes, families,
+    enrollments and children (as they are now: equal to the stored ones, which are kept so)."""
     staff = staff_facts(session)
     children = FamilyChildren(session)
+    units: dict[int, int] = {f: u for f, u in session.execute(select(Family.id, Family.unit_id))}
     rows = session.execute(select(Booking, Outcome).join(Outcome, Outcome.booking_id == Booking.id))
     found = {}
     for booking, outcome in rows:
         facts = facts_of(booking, outcome, staff)
-        index_child = children.index_child(booking.family_id, facts.visit_date)
-        group = children.age_group(booking.family_id, index_child, facts.visit_date)
-        found[booking.id] = (booking.family_id, index_child, group, facts)
+        family = booking.family_id
+        index_child = children.index_child(family, facts.visit_date)
+        group = children.age_group(family, index_child, facts.visit_date)
+        found[booking.id] = StoredFacts(family, units[family], index_child, group, facts)
     return found
 
 
 def stored_facts(session: Session) -> dict[int, StoredFacts]:
     rows = session.scalars(select(VisitFact))
     return {
-        row.booking_id: (
+        row.booking_id: StoredFacts(
             row.family_id,
+            row.unit_id,
             row.index_child_id,
             row.age_group,
             ind.VisitFacts(

@@ -166,8 +166,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "note", "created_at", "updated_at",
     ),
     "visit_fact": (
-        "booking_id", "family_id", "index_child_id", "age_group", "visit_date", "held_at",
-        "two_professions", "nurse_present", "social_services_present", "actors",
+        "booking_id", "family_id", "unit_id", "index_child_id", "age_group", "visit_date",
+        "held_at", "two_professions", "nurse_present", "social_services_present", "actors",
         "social_services_organization_ids", "professions", "missing_profession_reason",
     ),
 }  # fmt: skip
@@ -255,14 +255,21 @@ class _Schedule:
         return None
 
 
+@dataclass(frozen=True)
+class _FamilyFacts:
+    unit_id: int
+    index_child_id: int
+    born: date | None
+    due: date | None
+
+
 @dataclass
 class _Chunk:
     rows: dict[str, list[tuple[Any, ...]]] = field(
         default_factory=lambda: {t: [] for t in FAMILY_TABLES}
     )
-    # Each family's index child (one enrollment each) and its birth and due dates: the child
-    # its visits count the age of.
-    index_child: dict[int, tuple[int, date | None, date | None]] = field(default_factory=dict)
+    # Each family's BVC and index child (one enrollment each): what its visit facts repeat.
+    families: dict[int, "_FamilyFacts"] = field(default_factory=dict)
 
 
 class _Builder:
@@ -475,7 +482,7 @@ class _Builder:
             sibling_born = anchor - timedelta(days=rng.randint(500, 1400))
             self._child(rows, family_id, sibling_born, None, stamp)
         child_id = self._child(rows, family_id, born, due, stamp)
-        chunk.index_child[family_id] = (child_id, born, due)
+        chunk.families[family_id] = _FamilyFacts(bvc.id, child_id, born, due)
         if status == "enrolled":
             assert enrolled_on is not None
             status, completed_on, discontinued_on = self._enrollment(
@@ -762,7 +769,7 @@ class _Builder:
                  None)
             )  # fmt: skip
         if status == "completed":
-            self._outcome(rows, booking_id, family_id, chunk.index_child[family_id], day,
+            self._outcome(rows, booking_id, family_id, chunk.families[family_id], day,
                           location, team, interpreter, template_sequence, closed,
                           missing_reason)  # fmt: skip
         return status, day
@@ -772,7 +779,7 @@ class _Builder:
         rows: dict[str, list[tuple[Any, ...]]],
         booking_id: int,
         family_id: int,
-        index_child: tuple[int, date | None, date | None],
+        family: "_FamilyFacts",
         day: date,
         location: str,
         team: list[int],
@@ -823,9 +830,10 @@ class _Builder:
         found = ind.visit_facts(day, held_at, present, professions, externals, referrals,
                                 self.staff_facts, missing_reason)  # fmt: skip
         rows["visit_fact"].append(
-            (booking_id, family_id, index_child[0], ind.age_group(day, *index_child[1:]).value,
-             day, held_at, found.two_professions, found.nurse_present,
-             found.social_services_present, found.actors,
+            (booking_id, family_id, family.unit_id, family.index_child_id,
+             ind.age_group(day, family.born, family.due).value, day, held_at,
+             found.two_professions, found.nurse_present, found.social_services_present,
+             found.actors,
              list(found.social_services_organization_ids), professions, missing_reason)
         )  # fmt: skip
 

@@ -69,10 +69,10 @@ class VisitFact(Base):
 
     Only what is fixed once the outcome is recorded lives here (the local date, where the visit
     was held, who took part and what that makes it: app/reports/indicators.py `visit_facts`), so
-    a national year is one narrow scan instead of a join of bookings, outcomes and staff. The
-    index child's age group is stored too, kept current when a child's dates change, so that the
-    report needs no date arithmetic. The family's BVC and flags can still change: the report
-    joins them.
+    a national year is one narrow scan instead of a join of bookings, outcomes and staff. Two
+    things that can still change are stored too and kept current, so that counting visits joins
+    nothing: the family's BVC, and the index child's age group (its dates can be corrected).
+    The family counts join the family for its flags.
     """
 
     __tablename__ = "visit_fact"
@@ -83,6 +83,7 @@ class VisitFact(Base):
             "visit_date",
             postgresql_include=[
                 "family_id",
+                "unit_id",
                 "age_group",
                 "held_at",
                 "two_professions",
@@ -105,6 +106,9 @@ class VisitFact(Base):
 
     booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id"), primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"))
+    # The family's BVC now, kept current when the family moves (facts.refresh_units): the
+    # report's unit and scope without joining the family.
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     # The child whose age the visit counts in (indicators.index_child): its enrollment's index
     # child then, else the youngest child; None if the family had no child registered yet.
     index_child_id: Mapped[int | None] = mapped_column(ForeignKey("child.id"))

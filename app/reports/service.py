@@ -241,21 +241,15 @@ class _Filters:
     booking_ids: frozenset[int] | None = None
     cohort: frozenset[int] | None = None
 
-    def facts(self) -> list[ColumnElement[bool]]:
-        """The visit facts counted, before the scope (which needs the family)."""
+    def visits(self) -> list[ColumnElement[bool]]:
+        """The visit facts counted (by the BVC they store: no family joined)."""
         found: list[ColumnElement[bool]] = [_fact_in_year(self.year)]
+        in_scope = _in_scope(VisitFact.unit_id, self.scope)
+        if in_scope is not None:
+            found.append(in_scope)
         if self.booking_ids is not None:
             found.append(VisitFact.booking_id.in_(_ids("booking_ids", self.booking_ids)))
         return found
-
-    def in_scope(self) -> list[ColumnElement[bool]]:
-        """The families of the scope's BVC units (Family joined)."""
-        in_scope = _in_scope(Family.unit_id, self.scope)
-        return [] if in_scope is None else [in_scope]
-
-    def visits(self) -> list[ColumnElement[bool]]:
-        """The visit facts counted, with Family joined."""
-        return [*self.facts(), *self.in_scope()]
 
     def offers(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = [
@@ -303,9 +297,7 @@ def _municipality_filters(session: Session, year: int, scope: Scope) -> _Filters
             VisitFact.family_id,
             VisitFact.visit_date,
             cast(VisitFact.social_services_organization_ids, Text),
-        )
-        .join(Family, Family.id == VisitFact.family_id)
-        .where(*_Filters(year, scope).visits())
+        ).where(*_Filters(year, scope).visits())
     ):
         enrollment = ind.enrollment_on(enrollments.get(family_id, ()), day)
         team = enrollment.team_organization_id if enrollment is not None else None
@@ -344,16 +336,15 @@ def _counts(
         *(func.count().filter(VisitFact.held_at == place) for place in ind.NOT_AT_HOME),
     ]
     visits = (
-        select(literal(_VISITS), Family.unit_id, month, *visit_columns)
-        .join(Family, Family.id == VisitFact.family_id)
+        select(literal(_VISITS), VisitFact.unit_id, month, *visit_columns)
         .where(*filters.visits())
-        .group_by(Family.unit_id, month)
+        .group_by(VisitFact.unit_id, month)
     )
-    home_visits = [*filters.facts(), VisitFact.held_at == BookingLocation.home]
+    home_visits = [*filters.visits(), VisitFact.held_at == BookingLocation.home]
     # The families with a home visit, with their BVC and flags: read by both family counts.
     visited = (
         select(Family.id, Family.unit_id, *TARGET_GROUP_COLUMNS.values())
-        .where(Family.id.in_(select(VisitFact.family_id).where(*home_visits)), *filters.in_scope())
+        .where(Family.id.in_(select(VisitFact.family_id).where(*home_visits)))
         .cte("visited_families")
     )
     f = visited.c
@@ -427,21 +418,17 @@ def _offer_counts(session: Session, filters: _Filters) -> list[ind.OfferCounts]:
 
 def _lacking_two_professions(session: Session, filters: _Filters) -> list[ind.Visit]:
     """The counted home visits with fewer than two professions, with the booking's reason."""
-    stmt = (
-        select(
-            VisitFact.booking_id,
-            VisitFact.family_id,
-            Family.unit_id,
-            VisitFact.visit_date,
-            cast(VisitFact.professions, Text),
-            VisitFact.missing_profession_reason,
-        )
-        .join(Family, Family.id == VisitFact.family_id)
-        .where(
-            *filters.visits(),
-            VisitFact.held_at == BookingLocation.home,
-            ~VisitFact.two_professions,
-        )
+    stmt = select(
+        VisitFact.booking_id,
+        VisitFact.family_id,
+        VisitFact.unit_id,
+        VisitFact.visit_date,
+        cast(VisitFact.professions, Text),
+        VisitFact.missing_profession_reason,
+    ).where(
+        *filters.visits(),
+        VisitFact.held_at == BookingLocation.home,
+        ~VisitFact.two_professions,
     )
     parse = _JsonLists()
     return [
@@ -538,13 +525,12 @@ def compensation(
     # "a home visit with socialtjänst" for both.
     stmt = (
         select(
-            Family.unit_id,
+            VisitFact.unit_id,
             VisitFact.visit_date,
             cast(VisitFact.held_at, String),
             VisitFact.social_services_present,
             cast(Outcome.kva_codes, Text),
         )
-        .join(Family, Family.id == VisitFact.family_id)
         .join(Outcome, Outcome.booking_id == VisitFact.booking_id)
         .where(
             _fact_in_year(year),
@@ -552,7 +538,7 @@ def compensation(
             VisitFact.social_services_present,
         )
     )
-    in_scope = _in_scope(Family.unit_id, scope)
+    in_scope = _in_scope(VisitFact.unit_id, scope)
     if in_scope is not None:
         stmt = stmt.where(in_scope)
     parse = _JsonLists()

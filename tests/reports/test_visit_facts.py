@@ -33,15 +33,15 @@ def test_facts_are_stored_with_each_outcome_and_agree_with_it(session):
     # Only visits that took place have facts: not the cancelled A3 nor the no-show A5.
     assert made.booking["A3"] not in stored and made.booking["A5"] not in stored
     assert len(stored) == len(made.booking) - 2
-    family_id, index_child, age, a4 = stored[made.booking["A4"]]
-    assert family_id == made.family["A"]
+    family_id, unit_id, index_child, age, a4 = stored[made.booking["A4"]]
+    assert family_id == made.family["A"] and unit_id == made.bvc1
     (a_child,) = families.get_family(session, family_id).children
     assert index_child == a_child.id
     assert age == AgeGroup.age_0  # A born 10 March, visited 17 July
     assert (a4.visit_date, a4.held_at, a4.two_professions) == (date(2025, 7, 17), "home", False)
     assert a4.missing_profession_reason == "Socialsekreterare sjuk"
     assert not a4.social_services_present and a4.social_services_organization_ids == ()
-    _, _, _, a1 = stored[made.booking["A1"]]
+    a1 = stored[made.booking["A1"]].facts
     assert a1.social_services_organization_ids == (made.municipality_id,)
 
 
@@ -67,7 +67,7 @@ def test_a_visit_just_after_local_midnight_belongs_to_the_new_year(session):
         datetime(2025, 12, 31, 23, 30, tzinfo=UTC),
         [s.nurse_id, s.social_worker_id],
     )
-    ((_, _, _, facts),) = stored_facts(session).values()
+    (facts,) = (stored.facts for stored in stored_facts(session).values())
     assert facts.visit_date == date(2026, 1, 1)
     assert service.grant_followup(session, 2026).report.totals.home_visits == 1
     assert service.grant_followup(session, 2025).report.totals.home_visits == 0
@@ -100,6 +100,32 @@ def test_a_birth_registered_through_the_api_moves_the_visits_age_group(client, s
     )
     assert changed.status_code == 200, changed.text
     assert prenatal() == 0
+
+
+def test_a_family_moving_to_another_bvc_takes_its_visits_along(client, session):
+    made = handmade.build(session)
+    family_url = f"/api/v1/families/{made.family['A']}"
+
+    def home_visits_by_unit() -> dict[int, int]:
+        report = client.get("/api/v1/reports/grant-followup", params={"year": 2025}).json()
+        return {u["unit_id"]: u["indicators"]["home_visits"] for u in report["by_unit"]}
+
+    before = home_visits_by_unit()
+    a_visits = sum(
+        1
+        for stored in stored_facts(session).values()
+        if stored.family_id == made.family["A"]
+        and stored.facts.held_at == "home"
+        and stored.facts.visit_date.year == 2025
+    )
+    assert a_visits > 0
+    moved = patch(client, family_url, json={"unit_id": made.bvc2})
+    assert moved.status_code == 200, moved.text
+    after = home_visits_by_unit()
+    assert after[made.bvc1] == before[made.bvc1] - a_visits
+    assert after[made.bvc2] == before.get(made.bvc2, 0) + a_visits
+    session.expire_all()
+    assert stored_facts(session) == recomputed_facts(session)
 
 
 def two_enrollments(session) -> dict[str, int]:
@@ -149,8 +175,9 @@ def test_with_two_enrollments_a_visit_counts_the_child_of_the_one_running(sessio
     stored = stored_facts(session)
     assert stored == recomputed_facts(session)
     # Recorded after the second enrollment began, the March visit still counts the first child.
-    assert stored[made["second"]][1] == stored[made["first"]][1] != made["baby"]
-    assert stored[made["third"]][1] == made["baby"]
+    assert stored[made["second"]].index_child_id == stored[made["first"]].index_child_id
+    assert stored[made["first"]].index_child_id != made["baby"]
+    assert stored[made["third"]].index_child_id == made["baby"]
     assert ages(session) == {AgeGroup.age_2: 2, AgeGroup.age_0: 1}
 
 
@@ -189,7 +216,7 @@ def test_without_an_enrollment_a_visit_counts_the_youngest_child(session):
         session, family_id, ChildIn(given_name="Yngst", expected_due_date=date(2025, 9, 1))
     )
     booking_id = visit_without_enrollment(session, family_id, s.nurse_id, at(2025, 8, 1))
-    assert stored_facts(session)[booking_id][1] == youngest.id
+    assert stored_facts(session)[booking_id].index_child_id == youngest.id
     assert ages(session) == {AgeGroup.prenatal: 1}  # the youngest is due in September
 
 
@@ -200,7 +227,7 @@ def test_a_visit_before_any_child_was_registered_counts_the_youngest_registered_
         session.delete(child)
     session.commit()
     booking_id = visit_without_enrollment(session, family_id, s.nurse_id, at(2025, 8, 1))
-    assert stored_facts(session)[booking_id][1] is None
+    assert stored_facts(session)[booking_id].index_child_id is None
     assert ages(session) == {AgeGroup.unknown: 1}
     for name, due in (("Äldre", date(2024, 1, 1)), ("Yngst", date(2025, 9, 1))):
         families.add_child(session, family_id, ChildIn(given_name=name, expected_due_date=due))
@@ -229,12 +256,14 @@ def test_a_later_enrollment_does_not_move_a_recorded_visit(session):
             social_worker_id=s.social_worker_id,
         ),
     )
-    assert stored_facts(session)[booking_id][1] == older.id
-    assert recomputed_facts(session)[booking_id][1] == baby.id  # the rule as things are now
+    assert stored_facts(session)[booking_id].index_child_id == older.id
+    assert (
+        recomputed_facts(session)[booking_id].index_child_id == baby.id
+    )  # the rule as things are now
     assert ages(session) == {AgeGroup.age_2: 1}
 
 
-def test_migration_0012_backfills_the_child_each_visit_counts(new_database_url):
+def test_migrations_0012_to_0014_backfill_the_child_age_group_and_unit(new_database_url):
     url = new_database_url("backfill_index_child")
     migrate(url)
     engine = make_engine(url)
@@ -248,8 +277,8 @@ def test_migration_0012_backfills_the_child_each_visit_counts(new_database_url):
             visit_without_enrollment(session, family_id, made["nurse"], at(2025, 8, 1))
             recorded = stored_facts(session)
             before = ages(session)
-        assert {child for _, child, _, _ in recorded.values()} - {None}
-        assert {age for _, _, age, _ in recorded.values()} == {
+        assert {stored.index_child_id for stored in recorded.values()} - {None}
+        assert {stored.age_group for stored in recorded.values()} == {
             AgeGroup.age_0,
             AgeGroup.age_2,
             AgeGroup.prenatal,
