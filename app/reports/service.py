@@ -358,25 +358,20 @@ def _counts(
     by_unit = select(literal(_UNIT_FAMILIES), f.unit_id, no_number, *family_columns).group_by(
         f.unit_id
     )
-    # Each family once per month it had a home visit, with its flags.
+    # Each family once per month it had a home visit (in scope: the facts store the BVC), then
+    # its flags.
+    month = _month(VisitFact.visit_date)
     months = (
-        select(f.id, _month(VisitFact.visit_date).label("month"), *flags)
-        .join_from(VisitFact, visited, f.id == VisitFact.family_id)
+        select(VisitFact.family_id, month.label("month"))
         .where(*home_visits)
-        .distinct()
+        .group_by(VisitFact.family_id, month)
         .subquery("visited_months")
     )
-    m = months.c
-    month_flags = [m[flag.key] for flag in flags]
-    month_groups = [*month_flags, and_(*(~flag for flag in month_flags))]
-    by_month = select(
-        literal(_MONTH_FAMILIES),
-        no_number,
-        m.month,
-        func.count(),
-        *(func.count().filter(g) for g in month_groups),
-        *padding,
-    ).group_by(m.month)
+    by_month = (
+        select(literal(_MONTH_FAMILIES), no_number, months.c.month, *family_columns)
+        .join_from(months, visited, f.id == months.c.family_id)
+        .group_by(months.c.month)
+    )
     stmt: CompoundSelect[Any] = union_all(visits, by_unit, by_month)
     ages_end = len(ind.AgeGroup) + 2
     actors_end = ages_end + len(ind.Actor)
