@@ -129,9 +129,7 @@ def record_visit_fact(
         VisitFact(
             booking_id=booking.id,
             family_id=booking.family_id,
-            unit_id=session.scalars(
-                select(Family.unit_id).where(Family.id == booking.family_id)
-            ).one(),
+            unit_id=session.get_one(Family, booking.family_id).unit_id,
             index_child_id=index_child,
             age_group=children.age_group(booking.family_id, index_child, facts.visit_date),
             **fact_values(facts),
@@ -165,27 +163,28 @@ def _refresh_age_groups(db: Session | Connection, family_ids: list[int]) -> int:
     for booking_id, family_id, index_child, day, stored in rows:
         group = children.age_group(family_id, index_child, day)
         if group != stored:
-            changed.append({"fact": booking_id, "group": group})
-    if changed:
-        table = cast(Table, VisitFact.__table__)
-        db.execute(
-            update(table)
-            .where(table.c.booking_id == bindparam("fact"))
-            .values(age_group=bindparam("group")),
-            changed,
-        )
+            changed.append({"key": booking_id, "value": group})
+    _update_facts(db, "booking_id", "age_group", changed)
     return len(changed)
 
 
 def refresh_units(db: Session | Connection, units: Mapping[int, int]) -> None:
     """Move these families' visits to their new BVC (family id → unit id)."""
-    if units:
+    rows = [{"key": family, "value": unit} for family, unit in units.items()]
+    _update_facts(db, "family_id", "unit_id", rows)
+
+
+def _update_facts(
+    db: Session | Connection, key: str, column: str, rows: list[dict[str, Any]]
+) -> None:
+    """Set `column` to each row's value where `key` is its key (one executemany)."""
+    if rows:
         table = cast(Table, VisitFact.__table__)
         db.execute(
             update(table)
-            .where(table.c.family_id == bindparam("family"))
-            .values(unit_id=bindparam("unit")),
-            [{"family": family, "unit": unit} for family, unit in units.items()],
+            .where(table.c[key] == bindparam("key"))
+            .values({column: bindparam("value")}),
+            rows,
         )
 
 

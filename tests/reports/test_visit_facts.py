@@ -263,7 +263,7 @@ def test_a_later_enrollment_does_not_move_a_recorded_visit(session):
     assert ages(session) == {AgeGroup.age_2: 1}
 
 
-def test_migrations_0012_to_0014_backfill_the_child_age_group_and_unit(new_database_url):
+def test_migration_0012_backfills_the_child_age_group_and_unit(new_database_url):
     url = new_database_url("backfill_index_child")
     migrate(url)
     engine = make_engine(url)

@@ -1,7 +1,10 @@
-"""visit facts: the index child's age group, stored and kept current with the children's dates
+"""visit facts: the index child, its age group and the family's BVC
 
-Revision ID: 0013
-Revises: 0012
+The index child is fixed with the outcome; its age group and the family's BVC can change and are
+kept current by app/reports/facts.py, so that counting visits reads visit_fact alone.
+
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01
 """
 
@@ -12,8 +15,8 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -28,34 +31,58 @@ COVERED = [
 ]
 BATCH = 5000
 
+# The rule of indicators.index_child, frozen here in SQL: the index child of the enrollment
+# begun last on or before the visit day, else of the first enrollment, else the youngest child
+# (twins: the first registered).
+INDEX_CHILD = """
+UPDATE visit_fact SET index_child_id = coalesce(
+    (SELECT e.index_child_id FROM enrollment e
+      WHERE e.family_id = visit_fact.family_id AND e.enrolled_on <= visit_fact.visit_date
+      ORDER BY e.enrolled_on DESC, e.id DESC LIMIT 1),
+    (SELECT e.index_child_id FROM enrollment e
+      WHERE e.family_id = visit_fact.family_id
+      ORDER BY e.enrolled_on, e.id LIMIT 1),
+    (SELECT c.id FROM child c
+      WHERE c.family_id = visit_fact.family_id
+      ORDER BY coalesce(c.birth_date, c.expected_due_date) DESC, c.id LIMIT 1)
+)
+"""
+UNIT = (
+    "UPDATE visit_fact SET unit_id = "
+    "(SELECT family.unit_id FROM family WHERE family.id = visit_fact.family_id)"
+)
 
-def upgrade() -> None:
-    with op.batch_alter_table("visit_fact") as batch:
-        batch.add_column(
-            sa.Column(
-                "age_group",
-                sa.Enum(
-                    *AGE_GROUPS,
-                    name="age_group",
-                    native_enum=False,
-                    create_constraint=True,
-                    length=32,
-                ),
-                nullable=True,
-            )
-        )
-    _backfill(op.get_bind())
-    with op.batch_alter_table("visit_fact") as batch:
-        batch.alter_column("age_group", existing_type=sa.String(32), nullable=False)
-    op.drop_index("ix_visit_fact_without_index_child", table_name="visit_fact")
+
+def _covering_index(columns: list[str]) -> None:
     op.drop_index("ix_visit_fact_visit_date", table_name="visit_fact")
     op.create_index(
         "ix_visit_fact_visit_date",
         "visit_fact",
         ["visit_date"],
         unique=False,
-        postgresql_include=[COVERED[0], "age_group", *COVERED[1:]],
+        postgresql_include=columns,
     )
+
+
+def upgrade() -> None:
+    age_group = sa.Enum(
+        *AGE_GROUPS, name="age_group", native_enum=False, create_constraint=True, length=32
+    )
+    with op.batch_alter_table("visit_fact") as batch:
+        batch.add_column(sa.Column("unit_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("index_child_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("age_group", age_group, nullable=True))
+    op.execute(UNIT)
+    op.execute(INDEX_CHILD)
+    _backfill_age_groups(op.get_bind())
+    with op.batch_alter_table("visit_fact") as batch:
+        batch.alter_column("unit_id", existing_type=sa.Integer(), nullable=False)
+        batch.alter_column("age_group", existing_type=sa.String(32), nullable=False)
+        batch.create_foreign_key(op.f("fk_visit_fact_unit_id_unit"), "unit", ["unit_id"], ["id"])
+        batch.create_foreign_key(
+            op.f("fk_visit_fact_index_child_id_child"), "child", ["index_child_id"], ["id"]
+        )
+    _covering_index([COVERED[0], "unit_id", "age_group", *COVERED[1:]])
 
 
 def _age_group(day: date, born: date | None) -> str:
@@ -72,7 +99,7 @@ def _as_date(value: date | str | None) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _backfill(conn: sa.Connection) -> None:
+def _backfill_age_groups(conn: sa.Connection) -> None:
     """Each visit's age group from its index child's dates (the family's youngest child when no
     index child was recorded)."""
     born: dict[int, date | None] = {}
@@ -112,22 +139,11 @@ def _backfill(conn: sa.Connection) -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_visit_fact_visit_date", table_name="visit_fact")
-    op.create_index(
-        "ix_visit_fact_visit_date",
-        "visit_fact",
-        ["visit_date"],
-        unique=False,
-        postgresql_include=[COVERED[0], "index_child_id", *COVERED[1:]],
-    )
-    op.create_index(
-        "ix_visit_fact_without_index_child",
-        "visit_fact",
-        ["visit_date"],
-        unique=False,
-        postgresql_where=sa.text("index_child_id IS NULL"),
-        sqlite_where=sa.text("index_child_id IS NULL"),
-    )
+    _covering_index(COVERED)
     with op.batch_alter_table("visit_fact") as batch:
+        batch.drop_constraint(op.f("fk_visit_fact_index_child_id_child"), type_="foreignkey")
+        batch.drop_constraint(op.f("fk_visit_fact_unit_id_unit"), type_="foreignkey")
         batch.drop_constraint(op.f("ck_visit_fact_age_group"), type_="check")
         batch.drop_column("age_group")
+        batch.drop_column("index_child_id")
+        batch.drop_column("unit_id")
